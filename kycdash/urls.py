@@ -1,0 +1,13 @@
+"""kycdash's URL map."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("django-admin/", admin.site.urls),
+    path("", include("providers.urls")),
+]
+
+if settings.SANDBOXES_ENABLED:
+    urlpatterns += [path("sandbox/incode/", include("providers.incode.sandbox.urls"))]

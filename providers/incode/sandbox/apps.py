@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IncodeSandboxConfig(AppConfig):
+    name = "providers.incode.sandbox"
+    label = "incode_sandbox"
+    verbose_name = "Incode Omni sandbox"

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from providers import webhooks
+
+urlpatterns = [
+    path("webhooks/<uuid:connection_id>/", webhooks.receive, name="webhook"),
+]

@@ -1,0 +1,56 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+
+from kycdash.accounts.models import Role
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory(name="Acme Bank", slug="acme")
+
+
+@pytest.fixture
+def member(project):
+    """member(role) -> a user with that role in ``project``."""
+
+    def make(role: str = Role.REVIEWER, *, project=project, username: str | None = None):
+        kwargs = {"username": username} if username else {}
+        user = UserFactory(**kwargs)
+        MembershipFactory(user=user, project=project, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def reviewer(member):
+    return member(Role.REVIEWER)
+
+
+@pytest.fixture
+def senior(member):
+    return member(Role.SENIOR_REVIEWER)
+
+
+@pytest.fixture
+def auditor(member):
+    return member(Role.AUDITOR)
+
+
+@pytest.fixture
+def admin_user(member):
+    return member(Role.ADMIN)
+
+
+@pytest.fixture
+def outsider(db):
+    """A user who belongs to another project only."""
+    user = UserFactory()
+    MembershipFactory(user=user, role=Role.REVIEWER)
+    return user

@@ -6,7 +6,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
+    path("", include("kycdash.accounts.urls")),
+    path("", include("reviews.urls")),
     path("", include("providers.urls")),
+    path("api/v1/", include("reviews.api_urls")),
 ]
 
 if settings.SANDBOXES_ENABLED:

@@ -269,6 +269,9 @@ class ProviderAdapter:
     sensitive_parameters: ClassVar[tuple[str, ...]] = ()  # never logged or shown back
     # header the webhook secret travels in, or "" when it travels in the URL
     webhook_secret_header: ClassVar[str] = ""
+    # webhook event types that mean "this session changed: read it again"; others are
+    # stored and ignored
+    session_event_types: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, connection: ProviderConnection):
         self.connection = connection

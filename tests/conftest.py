@@ -5,9 +5,28 @@ from __future__ import annotations
 import pytest
 
 from kycdash.accounts.models import Role
+from kycdash.celery import app as celery_app
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request, settings, tmp_path):
+    """Tasks run in-process unless a test asks for a real worker; files go to a temp dir."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Retries stay real but short.
+    settings.PROVIDER_BACKOFF_BASE_SECONDS = 0.01
+    settings.PROVIDER_TIMEOUT_SECONDS = 5
+    settings.WRITEBACK_BACKOFF_BASE_SECONDS = 0.05
+    settings.WRITEBACK_BACKOFF_CAP_SECONDS = 0.5
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
 
 
 @pytest.fixture

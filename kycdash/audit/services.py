@@ -68,7 +68,7 @@ def audit_verify(*, batch_size: int = 2000) -> ChainBreak | None:
     expected_seq = 1
     for event in _events_in_order(batch_size):
         if event.seq != expected_seq:
-            return ChainBreak(expected_seq, "missing (the chain jumps to #%d)" % event.seq)
+            return ChainBreak(expected_seq, f"missing (the chain jumps to #{event.seq})")
         if event.prev_hash != expected_prev:
             return ChainBreak(event.seq, "previous-hash link does not match the row before")
         if event.compute_hash() != event.hash:
@@ -89,7 +89,3 @@ def _events_in_order(batch_size: int) -> Iterator[AuditEvent]:
             return
         yield from batch
         after = batch[-1].seq
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)

@@ -1,6 +1,8 @@
+import itertools
+
+import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-import pytest
 
 from kycdash.audit.models import AuditEvent
 from kycdash.audit.services import audit_record, audit_verify
@@ -21,7 +23,7 @@ def test_an_untouched_chain_verifies(chain, capsys):
 
 
 def test_each_row_links_to_the_one_before(chain):
-    for before, after in zip(chain, chain[1:], strict=False):
+    for before, after in itertools.pairwise(chain):
         assert after.prev_hash == before.hash
         assert after.seq == before.seq + 1
 

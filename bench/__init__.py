@@ -1,0 +1,1 @@
+"""``make bench``: kycdash's performance figures on generated data."""

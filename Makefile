@@ -43,4 +43,4 @@ bench: venv
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) var kycdash.sqlite3 kycdash-test.sqlite3
+	rm -rf $(VENV) var kycdash.sqlite3* kycdash-test-*.sqlite3*

@@ -4,6 +4,7 @@ Defaults give the embedded mode of ``make run``: SQLite, eager Celery tasks,
 filesystem storage and the sandbox providers mounted under ``/sandbox/``.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -96,7 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         transaction_mode="IMMEDIATE",
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     )
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "kycdash-test.sqlite3")}
+    # A file (not memory) so live-server threads share it; one per process so parallel
+    # runs in one checkout do not collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"kycdash-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -227,6 +227,10 @@ def task_claim_next(*, user, queue: str, project: Project | None = None) -> Revi
     ``skip_locked`` lets concurrent reviewers pass over rows another transaction
     is claiming, so no two ever get the same task (PostgreSQL; SQLite serializes writes).
     """
+    if project is not None:
+        _require_decider(user, project)
+    elif not user.is_superuser and not user.memberships.filter(role__in=DECIDING_ROLES).exists():
+        raise PermissionDenied("Your role cannot decide review tasks in any project.")
     candidates = (
         ReviewTask.objects.visible_to(user, roles=DECIDING_ROLES).in_queue(queue).claimable()
     )

@@ -62,7 +62,8 @@ def test_auditors_cannot_claim_or_decide(task, auditor):
         task_claim(task=task, user=auditor)
     with pytest.raises(PermissionDenied):
         decision_record(task=task, reviewer=auditor, outcome="approve")
-    assert task_claim_next(user=auditor, queue="status") is None
+    with pytest.raises(PermissionDenied):
+        task_claim_next(user=auditor, queue="status")
     task.refresh_from_db()
     assert task.state == "open" and not Decision.objects.exists()
 

@@ -100,6 +100,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not memory) so live-server threads share it; one per process so parallel
     # runs in one checkout do not collide.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"kycdash-test-{os.getpid()}.sqlite3")}
+if env.str("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

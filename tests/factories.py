@@ -53,7 +53,9 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     provider = "incode"
     name = factory.Sequence(lambda n: f"Incode {n}")
     base_url = "http://127.0.0.1:9/sandbox/incode"
-    credentials = factory.LazyFunction(lambda: {"api_key": "sandbox-key"})
+    credentials = factory.LazyFunction(
+        lambda: {"api_key": "sandbox-key", "admin_token": "sandbox-admin-token"}
+    )
 
 
 class SessionFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,1 @@
+"""Incode Omni: client (HTTP), adapter (normalize, webhook, write back) and a sandbox."""

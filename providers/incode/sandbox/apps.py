@@ -1,3 +1,5 @@
+"""App config of the Incode Omni sandbox."""
+
 from django.apps import AppConfig
 
 

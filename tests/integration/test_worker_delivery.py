@@ -47,7 +47,9 @@ def test_worker_delivers_a_write_back(worker, incode, incode_account, reviewer):
     interview = sandbox.create_interview(incode_account, "manual_review", seed=11)
     task = session_import(connection=incode, external_id=interview.id).opened[0]
 
-    decision = decision_record(task=task, reviewer=reviewer, outcome="reject", reason="fake_document")
+    decision = decision_record(
+        task=task, reviewer=reviewer, outcome="reject", reason="fake_document"
+    )
 
     wait_for(lambda: WriteBack.objects.filter(decision=decision, state="sent").exists())
     calls = sandbox.received_calls(interview_id=interview.id, path="/omni/manual-review")
@@ -74,9 +76,7 @@ def test_provider_down_keeps_the_write_back_until_it_recovers(
 
     sandbox.account_clear_faults(incode_account)
 
-    writeback = wait_for(
-        lambda: WriteBack.objects.filter(decision=decision, state="sent").first()
-    )
+    writeback = wait_for(lambda: WriteBack.objects.filter(decision=decision, state="sent").first())
     attempts = list(writeback.attempt_log.order_by("number"))
     assert [a.ok for a in attempts][-1] is True
     assert all(a.status_code == 503 for a in attempts[:-1])

@@ -110,3 +110,13 @@ def test_malformed_json_is_400(api, reviewer, task):
     assert error_of(response)["code"] == "parse_error"
     task.refresh_from_db()
     assert task.state == "open"
+
+
+def test_another_projects_task_is_404_and_audited(api, outsider, task):
+    from kycdash.audit.models import AuditEvent
+
+    response = api(outsider).get(f"/api/v1/tasks/{task.pk}/")
+
+    assert response.status_code == 404
+    denied = AuditEvent.objects.get(action="access.denied")
+    assert denied.actor == outsider and denied.data["path"] == f"/api/v1/tasks/{task.pk}/"

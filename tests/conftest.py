@@ -8,6 +8,8 @@ from kycdash.accounts.models import Role
 from kycdash.celery import app as celery_app
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
+pytest_plugins = ["tests.incode_fixtures"]
+
 PASSWORD = "correct-horse-battery"
 
 

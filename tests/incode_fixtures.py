@@ -1,4 +1,6 @@
-"""Fixtures for tests that talk to the Incode sandbox over real HTTP (live server)."""
+"""Fixtures for tests that talk to the Incode sandbox over real HTTP (live server).
+
+Loaded for the whole suite by tests/conftest.py (pytest_plugins)."""
 
 from __future__ import annotations
 

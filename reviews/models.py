@@ -181,7 +181,8 @@ class TaskQuerySet(ProjectScopedQuerySet):
         return self.open().filter(sla_due_at__lt=now or timezone.now())
 
     def by_sla(self) -> Self:
-        return self.order_by("sla_due_at", "-priority", "id")
+        # The queue pages page through this order by (sla_due_at, id): keep them equal.
+        return self.order_by("sla_due_at", "id")
 
 
 class ReviewTask(models.Model):

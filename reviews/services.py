@@ -190,6 +190,13 @@ def _open_tasks(session: VerificationSession, snapshot: SessionSnapshot) -> list
             opened_at=now,
             sla_due_at=now + dt.timedelta(hours=project.sla_hours(route.queue)),
         )
+        audit_record(
+            action="task.opened",
+            project=project,
+            obj=task,
+            actor_label=f"{session.connection.provider}:routing",
+            data={"session": session.pk, "queue": task.queue, "reason": task.reason},
+        )
         opened.append(task)
     return opened
 

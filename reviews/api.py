@@ -33,7 +33,7 @@ from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kycdash.accounts.models import Project
-from kycdash.audit.services import audit_record
+from kycdash.audit.services import audit_access_denied
 from providers.base import SessionStatus
 from reviews import services
 from reviews.models import Decision, Outcome, Queue, ReviewTask, VerificationSession, WriteBack
@@ -84,7 +84,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
     if isinstance(exc, exceptions.NotFound):
-        _audit_denied(context.get("request"))
+        audit_access_denied(context.get("request"))
     if isinstance(exc, exceptions.ValidationError):
         fields = _field_messages(exc.detail)
         response.data = _error("invalid", _validation_message(fields), fields=fields)
@@ -93,18 +93,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         response.data = _error(exc.default_code, str(exc.detail))
     return response
-
-
-def _audit_denied(request: Request | None) -> None:
-    """A failed lookup by a signed-in user is a failed access: audit it, without PII."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return
-    audit_record(
-        action="access.denied",
-        actor=user,
-        data={"path": request.path, "method": request.method, "via": "api"},
-    )
 
 
 def _error(code: str, message: str, *, fields: dict[str, list[str]] | None = None) -> dict:

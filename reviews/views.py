@@ -35,7 +35,7 @@ from kycdash.accounts.models import (
     role_in,
 )
 from kycdash.accounts.views import safe_next, user_timezone
-from kycdash.audit.services import audit_record
+from kycdash.audit.services import audit_access_denied
 from reviews import selectors
 from reviews.forms import (
     AuditFilterForm,
@@ -161,11 +161,7 @@ def get_visible_or_404(request: HttpRequest, queryset: QuerySet, pk: int):
     """The object if the user may see it; otherwise 404, audited without any PII."""
     obj = queryset.visible_to(request.user).filter(pk=pk).first()
     if obj is None:
-        audit_record(
-            action="access.denied",
-            actor=request.user,
-            data={"path": request.path, "method": request.method},
-        )
+        audit_access_denied(request)
         raise Http404("Not found.")
     return obj
 

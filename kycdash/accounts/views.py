@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kycdash.accounts.forms import LoginForm, ProjectSwitchForm, TimezoneForm
 from kycdash.accounts.middleware import SESSION_KEY as PROJECT_SESSION_KEY
 from kycdash.accounts.models import Project
-from kycdash.audit.services import audit_record
+from kycdash.audit.services import audit_access_denied, audit_record
 
 TIMEZONE_SESSION_KEY = "timezone"
 DEFAULT_TIMEZONE = "UTC"
@@ -82,11 +82,7 @@ def project_switch(request: HttpRequest) -> HttpResponse:
     else:
         project = Project.objects.visible_to(request.user).filter(pk=project_id).first()
         if project is None:
-            audit_record(
-                action="access.denied",
-                actor=request.user,
-                data={"path": request.path, "method": request.method},
-            )
+            audit_access_denied(request)
             raise Http404("No such project.")
         request.session[PROJECT_SESSION_KEY] = project.pk
     return redirect(safe_next(request, form.cleaned_data["next"]))

@@ -53,6 +53,18 @@ def audit_record(
     return event
 
 
+def audit_access_denied(request) -> None:
+    """A signed-in user asked for something outside their projects (or missing): no PII."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    audit_record(
+        action="access.denied",
+        actor=user,
+        data={"path": request.path, "method": request.method},
+    )
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     seq: int

@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "kycdash.accounts",
     "kycdash.audit",
     "providers",
-    "providers.incode.sandbox",
+    *(f"providers.{name}.sandbox" for name in ("incode", "flonk", "finwave", "kycapi", "leko")),
     "reviews",
 ]
 

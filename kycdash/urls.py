@@ -13,4 +13,9 @@ urlpatterns = [
 ]
 
 if settings.SANDBOXES_ENABLED:
-    urlpatterns += [path("sandbox/incode/", include("providers.incode.sandbox.urls"))]
+    from providers.registry import PROVIDER_PACKAGES
+
+    urlpatterns += [
+        path(f"sandbox/{name}/", include(f"providers.{name}.sandbox.urls"))
+        for name in PROVIDER_PACKAGES
+    ]

@@ -74,6 +74,7 @@ class Capability:
     WRITE_STATUS = "write_status"  # status-queue decisions go back to the provider
     WRITE_ANTIFRAUD = "write_antifraud"  # antifraud resolutions go back
     WRITE_POA = "write_poa"  # proof-of-address decisions go back
+    REGISTER_WEBHOOK = "register_webhook"  # kycdash registers its webhook through the API
 
 
 # ---------------------------------------------------------------- snapshot
@@ -133,6 +134,17 @@ class PoaData:
 
 
 @dataclass(frozen=True)
+class RelatedSession:
+    """Another session of the same identity at the provider (re-authentication, earlier
+    verification, reuse source…), shown beside this one."""
+
+    external_id: str
+    relation: str  # e.g. "reauthentication", "previous_verification", "reuse_source"
+    status: str = ""  # the provider's wording
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
 class EvidenceFile:
     kind: str  # EvidenceKind
     content: bytes
@@ -157,6 +169,7 @@ class SessionSnapshot:
     review_reason: str = ""
     watchlist_hit: bool = False
     evidence: tuple[EvidenceFile, ...] = ()
+    related_sessions: tuple[RelatedSession, ...] = ()
     started_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     test_mode: bool = False
@@ -300,4 +313,13 @@ class ProviderAdapter:
 
     def test_connection(self) -> None:
         """Raise ProviderError when the connection cannot be used."""
+        raise NotImplementedError
+
+    # webhook registration, for providers with Capability.REGISTER_WEBHOOK
+    def register_webhook(self, url: str) -> None:
+        """Register ``url`` (the connection's webhook URL) with the provider."""
+        raise NotImplementedError
+
+    def unregister_webhook(self) -> None:
+        """Remove what register_webhook added; called when the connection is disconnected."""
         raise NotImplementedError

@@ -34,6 +34,8 @@ class ProviderConnection(models.Model):
     name = models.CharField(max_length=120)
     base_url = models.URLField(max_length=300)
     credentials = EncryptedJSONField(default=dict, blank=True)
+    # non-secret per-connection settings an adapter reads (e.g. Flonk's legacy signatures)
+    options = models.JSONField(default=dict, blank=True)
     webhook_secret = models.CharField(max_length=100, default=new_webhook_secret)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,7 +10,8 @@ from providers.base import ProviderAdapter
 if TYPE_CHECKING:
     from providers.models import ProviderConnection
 
-ADAPTER_MODULES = ("providers.incode.adapter",)
+# The provider packages: each has client.py, adapter.py (registering itself) and sandbox/.
+PROVIDER_PACKAGES = ("incode", "flonk", "finwave", "kycapi", "leko")
 
 A = TypeVar("A", bound=type[ProviderAdapter])
 
@@ -25,8 +26,8 @@ def register(cls: A) -> A:
 
 
 def load_adapters() -> None:
-    for module in ADAPTER_MODULES:
-        import_module(module)
+    for package in PROVIDER_PACKAGES:
+        import_module(f"providers.{package}.adapter")
 
 
 def adapter_class(name: str) -> type[ProviderAdapter]:

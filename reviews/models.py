@@ -98,6 +98,7 @@ class VerificationSession(models.Model):
     review_requested = models.BooleanField(default=False)
     review_reason = models.CharField(max_length=300, blank=True)
     watchlist_hit = models.BooleanField(default=False)
+    related = models.JSONField(default=list, blank=True)  # RelatedSession list
     test_mode = models.BooleanField(default=False)
     raw = models.JSONField(default=dict, blank=True)
 

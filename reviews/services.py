@@ -121,6 +121,7 @@ def _ingest(connection, snapshot, source, fingerprint, sniffed) -> IngestResult:
     session.review_requested = snapshot.review_requested
     session.review_reason = snapshot.review_reason[:300]
     session.watchlist_hit = snapshot.watchlist_hit
+    session.related = [_jsonable(related) for related in snapshot.related_sessions]
     session.test_mode = snapshot.test_mode
     session.raw = _jsonable(snapshot.raw)
     session.fingerprint = fingerprint

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from kycdash.accounts.models import Project
 from kycdash.audit.services import audit_record
-from providers.base import InboundEvent
+from providers.base import Capability, InboundEvent, ProviderError
 from providers.models import ProviderConnection, WebhookEvent
 from providers.registry import adapter_class, adapter_for
 from reviews.services import IngestResult, session_ingest
@@ -67,12 +68,145 @@ def connection_create(
 
 @transaction.atomic
 def connection_rotate_secret(*, connection: ProviderConnection, actor=None) -> str:
+    """A new webhook secret; the old one stops working at once."""
     connection.webhook_secret = secrets.token_urlsafe(32)
     connection.save(update_fields=["webhook_secret"])
     audit_record(
         action="connection.secret_rotated", actor=actor, project=connection.project, obj=connection
     )
     return connection.webhook_secret
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    message: str
+
+
+def connection_test(*, connection: ProviderConnection, actor=None) -> ConnectionCheck:
+    """Ask the provider whether the connection works; audited, never raises for the provider."""
+    try:
+        adapter_for(connection).test_connection()
+    except ProviderError as exc:
+        check = ConnectionCheck(False, str(exc))
+    except NotImplementedError:
+        check = ConnectionCheck(False, "This provider offers no connection test.")
+    else:
+        check = ConnectionCheck(True, "The provider accepted the credentials.")
+    with transaction.atomic():
+        audit_record(
+            action="connection.tested",
+            actor=actor,
+            project=connection.project,
+            obj=connection,
+            data={"ok": check.ok, "message": check.message},
+        )
+    return check
+
+
+def connection_register_webhook(*, connection: ProviderConnection, actor=None) -> None:
+    """Register the connection's webhook URL with the provider (providers that need it)."""
+    adapter = adapter_for(connection)
+    if Capability.REGISTER_WEBHOOK not in adapter.capabilities:
+        raise ConnectionSettingsError(f"{adapter.label} takes no webhook registration.")
+    adapter.register_webhook(connection.webhook_url)
+    with transaction.atomic():
+        audit_record(
+            action="connection.webhook_registered",
+            actor=actor,
+            project=connection.project,
+            obj=connection,
+            data={"url": connection.webhook_path},
+        )
+
+
+def connection_update(
+    *,
+    connection: ProviderConnection,
+    actor=None,
+    name: str | None = None,
+    base_url: str | None = None,
+    credentials: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
+) -> ProviderConnection:
+    """Change a connection; credentials given replace the stored ones key by key."""
+    adapter = adapter_class(connection.provider)
+    changed = []
+    if name is not None and name.strip():
+        connection.name = name.strip()[:120]
+        changed.append("name")
+    if base_url is not None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConnectionSettingsError("base URL must start with http:// or https://")
+        connection.base_url = base_url.rstrip("/")
+        changed.append("base_url")
+    if credentials:
+        unknown = sorted(set(credentials) - set(adapter.credential_fields))
+        if unknown:
+            raise ConnectionSettingsError(f"credentials have unknown keys: {', '.join(unknown)}")
+        connection.credentials = {**connection.credentials, **credentials}
+        changed.append("credentials")
+    if options is not None:
+        connection.options = options
+        changed.append("options")
+    with transaction.atomic():
+        connection.save(update_fields=changed or None)
+        audit_record(
+            action="connection.updated",
+            actor=actor,
+            project=connection.project,
+            obj=connection,
+            # which fields changed, never their values: credentials are secret
+            data={"fields": changed},
+        )
+    return connection
+
+
+def connection_disconnect(*, connection: ProviderConnection, actor=None) -> ProviderConnection:
+    """Deactivate a connection: no more webhooks or syncs; its sessions stay for the record.
+
+    A webhook the provider holds for it is removed first, where the provider allows that;
+    a provider that cannot be reached does not keep kycdash connected.
+    """
+    adapter = adapter_for(connection)
+    note = ""
+    if Capability.REGISTER_WEBHOOK in adapter.capabilities:
+        try:
+            adapter.unregister_webhook()
+        except (ProviderError, NotImplementedError) as exc:
+            note = f"webhook not removed at the provider: {exc}"
+    with transaction.atomic():
+        connection.is_active = False
+        connection.save(update_fields=["is_active"])
+        audit_record(
+            action="connection.disconnected",
+            actor=actor,
+            project=connection.project,
+            obj=connection,
+            data={"note": note},
+        )
+    return connection
+
+
+@transaction.atomic
+def connection_sync_start(
+    *, connection: ProviderConnection, actor=None, full: bool = False
+) -> None:
+    """Queue a sync now ("sync now" in the admin page); its progress lands on the row."""
+    if not connection.is_active:
+        raise ConnectionSettingsError("This connection is disconnected.")
+    if Capability.SYNC not in adapter_for(connection).capabilities:
+        raise ConnectionSettingsError("This provider cannot be listed; it sends webhooks.")
+    audit_record(
+        action="connection.sync_requested",
+        actor=actor,
+        project=connection.project,
+        obj=connection,
+        data={"full": full},
+    )
+    from providers.tasks import sync_connection
+
+    transaction.on_commit(lambda: sync_connection.delay(str(connection.pk), full))
 
 
 def webhook_store(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("", include("kycdash.accounts.urls")),
     path("", include("reviews.urls")),
+    path("admin/", include("providers.admin_urls")),
     path("", include("providers.urls")),
     path("api/v1/", include("reviews.api_urls")),
 ]

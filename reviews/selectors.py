@@ -18,9 +18,11 @@ from django.utils import timezone
 from kycdash.accounts.models import (
     AUDIT_READING_ROLES,
     DECIDING_ROLES,
+    MANAGING_ROLES,
     SECOND_APPROVER_ROLES,
     Membership,
     Project,
+    may_manage,
 )
 from kycdash.audit.models import AuditEvent
 from providers.base import EvidenceKind
@@ -110,6 +112,8 @@ class QueueCount:
 class NavCounts:
     queues: tuple[QueueCount, ...]
     mine: int
+    # the Admin section (connections): admins of the project in view, and superusers
+    can_manage: bool = False
 
     def for_queue(self, queue: str) -> QueueCount:
         return next(c for c in self.queues if c.queue == queue)
@@ -147,7 +151,12 @@ def nav_counts(
         for value, label in Queue.choices
     )
     mine = sum(row["mine_count"] for row in by_queue.values())
-    return NavCounts(queues=queues, mine=mine)
+    can_manage = (
+        may_manage(user, project)
+        if project is not None
+        else has_role_anywhere(user, MANAGING_ROLES)
+    )
+    return NavCounts(queues=queues, mine=mine, can_manage=can_manage)
 
 
 # ---------------------------------------------------------------- keyset cursors

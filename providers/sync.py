@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from kycdash.audit.services import audit_record
-from providers.base import ProviderError
+from providers.base import Capability, ProviderError
 from providers.models import ProviderConnection
 from providers.registry import adapter_for
 from providers.services import session_import
@@ -51,6 +51,12 @@ def connection_sync(
     and skipped; the provider being unreachable stops the sync, which the next
     run resumes from the same point.
     """
+    adapter = adapter_for(connection)
+    if Capability.SYNC not in adapter.capabilities:
+        return SyncReport(
+            error=f"{adapter.label} cannot be listed: its sessions arrive by webhook "
+            "or by import_session."
+        )
     started = timezone.now()
     since = None if full else _last_good_sync_start(connection)
     ProviderConnection.objects.filter(pk=connection.pk).update(
@@ -59,7 +65,6 @@ def connection_sync(
         sync_progress={},
     )
     report = SyncReport()
-    adapter = adapter_for(connection)
     try:
         for external_id in adapter.iter_session_ids(since=since):
             report.seen += 1

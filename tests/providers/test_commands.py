@@ -140,3 +140,13 @@ def test_the_beat_task_syncs_every_active_connection(incode, incode_account):
     sandbox.create_interview(incode_account, "manual_review", seed=3, with_images=False)
     assert sync_all_connections() == 1
     assert VerificationSession.objects.count() == 1
+
+
+def test_sync_of_a_provider_that_cannot_be_listed_says_so(project):
+    from tests.factories import ConnectionFactory
+
+    connection = ConnectionFactory(project=project, provider="finwave", credentials={})
+    with pytest.raises(CommandError, match="cannot be listed"):
+        run("sync_connection", str(connection.pk))
+    connection.refresh_from_db()
+    assert connection.sync_state == "never"

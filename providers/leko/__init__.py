@@ -1,0 +1,1 @@
+"""LE-KO KYC: client (HTTP), adapter (normalize, sync, write back) and a sandbox."""

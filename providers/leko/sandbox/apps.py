@@ -1,3 +1,5 @@
+"""App config of the LE-KO KYC sandbox."""
+
 from django.apps import AppConfig
 
 

@@ -131,6 +131,7 @@ class PoaData:
     field_scores: Mapping[str, float] = field(default_factory=dict)
     provider_status: str = ""
     manual_review_requested: bool = False  # the provider itself asks for a human
+    decided: bool = False  # the provider already holds a final PoA decision: route no more
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ def _status(project: Project, snapshot: SessionSnapshot) -> list[Route]:
 
 def _poa(project: Project, snapshot: SessionSnapshot) -> list[Route]:
     poa = snapshot.poa
-    if not project.poa_enabled or poa is None:
+    if not project.poa_enabled or poa is None or poa.decided:
         return []
     if project.poa_force_manual_review:
         return [Route("poa", "Force manual review is on for proof of address", "poa:forced", 3)]

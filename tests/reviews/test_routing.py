@@ -77,3 +77,8 @@ def test_poa_disabled_routes_no_poa(project):
     project.poa_enabled = False
     snap = snapshot(review_requested=False, overall_score=90.0, poa=poa(0.7))
     assert queues(project, snap) == []
+
+
+def test_a_poa_the_provider_already_decided_routes_no_more(project):
+    snap = snapshot(review_requested=False, overall_score=90.0, poa=poa(0.7, decided=True))
+    assert queues(project, snap) == []

@@ -1,4 +1,5 @@
-"""Load the demo: a project, one user per role, and Incode sandbox sessions pulled over HTTP."""
+"""Load the demo: a project, one user per role, and sessions of every provider's sandbox,
+pulled over HTTP through each provider's adapter."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from django.db import transaction
 
 from kycdash.accounts.models import Membership, Project, Role
 from kycdash.audit.services import audit_record
-from providers.models import ProviderConnection
-from providers.services import connection_create
-from providers.sync import SyncReport, connection_sync
+from providers.registry import PROVIDER_PACKAGES, adapter_class
+from providers.sandboxes import SandboxDriver, all_drivers
+from providers.services import connection_create, session_import
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "kycdash-demo"  # noqa: S105 - printed for the demo's local logins
@@ -29,17 +30,8 @@ DEMO_USERS = (
     ("admin", Role.ADMIN),
     ("auditor", Role.AUDITOR),
 )
-INCODE_API_KEY = "demo-incode-api-key"
-INCODE_ADMIN_TOKEN = "demo-incode-admin-token"  # noqa: S105 - the sandbox's own demo token
-# (scenario, how many): enough to fill every queue with a few cases each.
-INCODE_SCENARIOS = (
-    ("clean", 3),
-    ("manual_review", 4),
-    ("low_score", 2),
-    ("poa_review", 4),
-    ("antifraud_failed", 3),
-    ("in_progress", 1),
-)
+# How many sessions of each scenario every provider's sandbox gets.
+DEMO_SCENARIOS = (("clean", 2), ("status_review", 3), ("antifraud", 2), ("poa_review", 3))
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -69,14 +61,13 @@ class Command(BaseCommand):
             raise CommandError("The demo needs the sandboxes: set SANDBOXES_ENABLED=1.")
         project = Project.objects.filter(slug=DEMO_SLUG).first()
         if project is None:
-            project, connection = self._create()
-            self._fill(connection)
+            self.stdout.write("Loading the demo from the provider sandboxes …")
+            project = self._create()
+            self._fill(project)
         self._print_logins(project)
 
     @transaction.atomic
-    def _create(self) -> tuple[Project, ProviderConnection]:
-        from providers.incode.sandbox import services as sandbox
-
+    def _create(self) -> Project:
         project = Project.objects.create(
             slug=DEMO_SLUG, name="Acme Bank (demo)", four_eyes_antifraud=True
         )
@@ -91,44 +82,40 @@ class Command(BaseCommand):
                     password=DEMO_PASSWORD,
                 )
             Membership.objects.update_or_create(user=user, project=project, defaults={"role": role})
+        return project
 
-        account = sandbox.account_get_or_create(
-            INCODE_API_KEY, INCODE_ADMIN_TOKEN, name="kycdash demo"
-        )
+    def _fill(self, project: Project) -> None:
+        # The server that will serve the demo is not up yet: talk to the sandboxes through a
+        # temporary one, over real HTTP, with each connection's URL pointed at it meanwhile.
+        # The connections keep SITE_URL, where the demo server will answer.
+        with serve_in_background() as url:
+            for driver in all_drivers():
+                self._fill_provider(project, driver, url)
+
+    def _fill_provider(self, project: Project, driver: SandboxDriver, url: str) -> None:
+        label = adapter_class(driver.provider).label
+        credentials = driver.create_account(key=f"demo-{driver.provider}")
         connection = connection_create(
             project=project,
-            provider="incode",
-            name="Incode Omni (sandbox)",
-            base_url=f"{settings.SITE_URL}/sandbox/incode",
-            credentials={"api_key": INCODE_API_KEY, "admin_token": INCODE_ADMIN_TOKEN},
+            provider=driver.provider,
+            name=f"{label} (sandbox)",
+            base_url=f"{settings.SITE_URL}/sandbox/{driver.provider}",
+            credentials=credentials,
         )
-        sandbox.account_configure_webhook(
-            account, connection.webhook_url, connection.webhook_secret
-        )
-        seed = 1000
-        for scenario, count in INCODE_SCENARIOS:
+        pulling = copy.copy(connection)
+        pulling.base_url = f"{url}/sandbox/{driver.provider}"
+        driver.connect(pulling)
+        seed, sessions, tasks = 1000, 0, 0
+        for scenario, count in DEMO_SCENARIOS:
+            if scenario not in driver.scenarios:
+                continue
             for _ in range(count):
                 seed += 1
-                sandbox.create_interview(account, scenario, seed=seed)
-        return project, connection
-
-    def _fill(self, connection: ProviderConnection) -> None:
-        # The server that will serve the demo is not up yet: pull through a temporary one,
-        # over real HTTP, with the connection's URL pointed at it for this sync only.
-        with serve_in_background() as url:
-            pulling = copy.copy(connection)
-            pulling.base_url = f"{url}/sandbox/incode"
-
-            def progress(report: SyncReport) -> None:
-                self.stdout.write(f"\r  pulled {report.seen} Incode sessions", ending="")
-                self.stdout.flush()
-
-            self.stdout.write("Pulling the demo sessions from the Incode sandbox …")
-            report = connection_sync(connection=pulling, full=True, progress=progress)
-        self.stdout.write("")
-        if report.error or report.failed:
-            raise CommandError(f"Demo sync failed: {report.error or report.failed}")
-        self.stdout.write(f"  {report.created} sessions, {report.tasks_opened} review tasks")
+                external_id = driver.create_session(credentials, scenario, seed=seed)
+                result = session_import(connection=pulling, external_id=external_id, source="demo")
+                sessions += 1
+                tasks += len(result.opened)
+        self.stdout.write(f"  {label}: {sessions} sessions, {tasks} review tasks")
 
     def _print_logins(self, project: Project) -> None:
         self.stdout.write(
@@ -138,6 +125,5 @@ class Command(BaseCommand):
         )
         for username, role in DEMO_USERS:
             self.stdout.write(f"  {role.label:<16} {username:<10} password: {DEMO_PASSWORD}")
-        self.stdout.write(
-            f"The Incode sandbox's received calls: {settings.SITE_URL}/sandbox/incode/\n"
-        )
+        sandboxes = ", ".join(f"{settings.SITE_URL}/sandbox/{n}/" for n in PROVIDER_PACKAGES)
+        self.stdout.write(f"What each provider's sandbox heard: {sandboxes}\n")

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from kycdash.accounts.models import (
     AUDIT_READING_ROLES,
@@ -311,6 +312,40 @@ def colliding_session(session: VerificationSession, user) -> VerificationSession
         .exclude(pk=session.pk)
         .first()
     )
+
+
+@dataclass
+class RelatedRow:
+    external_id: str
+    relation: str
+    status: str
+    created_at: dt.datetime | None
+    local: VerificationSession | None  # the same session in kycdash, when visible
+
+
+def related_sessions(session: VerificationSession, user) -> list[RelatedRow]:
+    """The provider's other sessions of this identity (re-authentications, earlier
+    verifications…), each linked to kycdash's copy when the user can see it."""
+    related = [r for r in session.related or [] if r.get("external_id")]
+    if not related:
+        return []
+    local = {
+        s.external_id: s
+        for s in VerificationSession.objects.visible_to(user).filter(
+            connection_id=session.connection_id,
+            external_id__in=[r["external_id"] for r in related],
+        )
+    }
+    return [
+        RelatedRow(
+            external_id=r["external_id"],
+            relation=str(r.get("relation", "")).replace("_", " "),
+            status=str(r.get("status", "")),
+            created_at=parse_datetime(r["created_at"]) if r.get("created_at") else None,
+            local=local.get(r["external_id"]),
+        )
+        for r in related
+    ]
 
 
 # ---------------------------------------------------------------- facts

@@ -339,6 +339,7 @@ def _facts_context(request: HtmxHttpRequest, session: VerificationSession, queue
         "evidence": evidence,
         "pairs": selectors.compare_pairs(session, evidence, queue=queue, other=other),
         "other_session": other,
+        "related_sessions": selectors.related_sessions(session, request.user),
         "facts": selectors.person_facts(session, revealed=_pop_revealed(request, session)),
         "queue": queue,
         "check_summary": selectors.check_summary(session),

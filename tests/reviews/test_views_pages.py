@@ -497,3 +497,22 @@ def test_no_inline_script_style_or_handler_anywhere(login, admin_user, make_task
     assert not re.search(r"\sstyle=", html)
     assert not re.search(r"\son[a-z]+=", html)  # onclick=, onload=…
     assert "hx-on" not in html and "javascript:" not in html
+
+
+def test_the_identitys_other_sessions_are_listed_and_linked(login, reviewer, connection):
+    from tests.factories import SessionFactory
+
+    earlier = SessionFactory(connection=connection, external_id="ida-earlier")
+    session = SessionFactory(
+        connection=connection,
+        related=[
+            {"external_id": "ida-earlier", "relation": "reauthentication", "status": "complete",
+             "created_at": "2026-11-01T10:00:00+00:00"},
+            {"external_id": "ida-elsewhere", "relation": "reauthentication", "status": ""},
+        ],
+    )  # fmt: skip
+    html = login(reviewer).get(reverse("session-detail", args=[session.pk])).content.decode()
+    related = html[html.index('id="related"') :]
+    assert reverse("session-detail", args=[earlier.pk]) in related
+    assert "ida-elsewhere" in related and "not in kycdash" in related
+    assert "Reauthentication" in related and "2026-11-01" in related

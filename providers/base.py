@@ -8,6 +8,7 @@ this boundary reads vendor JSON, except the raw payload kept for audit.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -258,6 +259,35 @@ class WebhookRejected(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """The value of header ``name`` ("" when absent), whatever the case of the mapping's
+    keys: a plain dict as well as Django's case-insensitive headers."""
+    value = headers.get(name)
+    if value is None:
+        wanted = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == wanted), None)
+    return value or ""
+
+
+def secrets_match(given: str, expected: str) -> bool:
+    """Whether a secret a webhook carries is the one expected, compared in constant time.
+
+    An empty secret on either side never matches.
+    """
+    return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def file_extension(content: bytes) -> str:
+    """The file extension of evidence bytes by their magic number: jpg, png, pdf or bin."""
+    if content.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if content.startswith(b"%PDF"):
+        return "pdf"
+    return "bin"
 
 
 # ---------------------------------------------------------------- adapter

@@ -66,12 +66,11 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import hmac
 import json
 import logging
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
@@ -92,6 +91,7 @@ from providers.base import (
     WebhookRequest,
     WriteBackRequest,
     WriteBackResult,
+    secrets_match,
 )
 from providers.finwave.archive import unpack_evidence
 from providers.finwave.client import (
@@ -102,6 +102,7 @@ from providers.finwave.client import (
     ms_to_datetime,
     valid_onboarding_id,
 )
+from providers.http import client_session
 from providers.registry import register
 
 if TYPE_CHECKING:
@@ -584,16 +585,8 @@ class FinwaveAdapter(ProviderAdapter):
         super().__init__(connection)
         self._client = client
 
-    @contextmanager
-    def _session(self) -> Iterator[FinwaveClient]:
-        if self._client is not None:
-            yield self._client
-            return
-        client = FinwaveClient.from_connection(self.connection)
-        try:
-            yield client
-        finally:
-            client.close()
+    def _session(self) -> AbstractContextManager[FinwaveClient]:
+        return client_session(self._client, lambda: FinwaveClient.from_connection(self.connection))
 
     @property
     def _test_mode(self) -> bool:
@@ -609,7 +602,7 @@ class FinwaveAdapter(ProviderAdapter):
     def verify_webhook(self, request: WebhookRequest) -> InboundEvent:
         expected = self.connection.webhook_secret or ""
         given = request.url_secret or ""
-        if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        if not secrets_match(given, expected):
             raise WebhookRejected("missing or wrong secret in the webhook URL", status=401)
         try:
             payload = json.loads(request.body)

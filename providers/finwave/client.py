@@ -94,14 +94,9 @@ Choices made where the document is silent or contradicts itself (the sandbox in
     reads the result of a random probe id: 404 means the token was accepted; 401/403
     raise ``ProviderAuthError``.
 
-Retries: 429, 5xx, timeouts and network errors are retried up to
-``settings.PROVIDER_MAX_RETRIES`` times with full-jitter exponential backoff
-(``random.uniform(0, min(cap, base * 2**attempt))``, ``base`` =
-``settings.PROVIDER_BACKOFF_BASE_SECONDS``, ``cap`` = 30 s), or after ``Retry-After``
-when the answer has one; a ``Retry-After`` longer than the cap ends the call at once
-(waiting belongs to the caller's retry, not to a blocked worker). Then
-``ProviderUnavailable``. 401/403 raise ``ProviderAuthError``, 404 ``ProviderNotFound``,
-other 4xx ``ProviderRejected``, each with the HTTP status and Finwave's message.
+Retries, the error mapping and logging are ``providers/http.py``'s, with Finwave's
+message of (a); an answer's body is streamed and spooled (see (g)), so the client
+feeds its own answers to the shared retry loop.
 
 Logs carry method, the route template (``/integrations/{id}/result``: no onboarding id,
 no customId, which may be the customer's own reference to a person), status and time
@@ -111,31 +106,21 @@ only: no personal data, no credentials. Successes log at DEBUG.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json as jsonlib
 import logging
-import random
 import re
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http import HTTPStatus
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final, Unpack
 from urllib.parse import quote
 
 import httpx
-from django.conf import settings
 
-from providers.base import (
-    ProviderAuthError,
-    ProviderError,
-    ProviderNotFound,
-    ProviderRejected,
-    ProviderUnavailable,
-)
+from providers.base import ProviderAuthError, ProviderError, ProviderNotFound, ProviderRejected
+from providers.http import JsonObject, ProviderHTTPClient, TransportOptions, reason_phrase
 
 if TYPE_CHECKING:
     from providers.models import ProviderConnection
@@ -144,7 +129,6 @@ logger = logging.getLogger(__name__)
 
 PROVIDER: Final = "Finwave"
 TOKEN_HEADER: Final = "gestok-client-token"  # noqa: S105 (a header name, not a secret)
-BACKOFF_CAP_SECONDS: Final = 30.0
 # The result JSON carries a base64 portrait at most; anything bigger is not a result.
 RESULT_MAX_BYTES: Final = 16 * 1024 * 1024
 # The evidence ZIP may hold the onboarding's full video next to the images.
@@ -155,7 +139,6 @@ ONBOARDING_ID_MAX_CHARS: Final = 200
 _UNSAFE_ID = re.compile(r"[\s\x00-\x1f\x7f]")
 STATUSES: Final = ("CREATED", "INPROCESS", "INCOMPLETED", "TIMEOUT", "FINISHED")
 
-JsonObject = dict[str, Any]
 BASE_PATH: Final = "/management"
 
 
@@ -212,30 +195,6 @@ def ms_to_datetime(value: Any) -> dt.datetime | None:
         return None
 
 
-def _retry_after_seconds(headers: httpx.Headers) -> float | None:
-    raw = headers.get("Retry-After", "").strip()
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-
-
-def _reason_phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return f"HTTP {status}"
-
-
 def _error_message(status: int, content: bytes) -> str:
     """Finwave's ``message`` (joined when a list), else ``error``, else the reason phrase."""
     try:
@@ -251,76 +210,51 @@ def _error_message(status: int, content: bytes) -> str:
         error = body.get("error")
         if isinstance(error, str) and error.strip():
             return error.strip()[:500]
-    return _reason_phrase(status)
+    return reason_phrase(status)
 
 
-def _is_retryable(status: int) -> bool:
-    return status == 429 or status >= 500
-
-
-class FinwaveClient:
+class FinwaveClient(ProviderHTTPClient):
     """Typed calls to the Finwave integrations API; one method per endpoint kycdash uses."""
+
+    provider = PROVIDER
+    log_name = "finwave"
+    _logger = logger
 
     def __init__(
         self,
         base_url: str,
         *,
         client_token: str,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        backoff_base: float | None = None,
-        backoff_cap: float = BACKOFF_CAP_SECONDS,
         zip_max_bytes: int = ZIP_MAX_DOWNLOAD_BYTES,
         result_max_bytes: int = RESULT_MAX_BYTES,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        **options: Unpack[TransportOptions],
     ):
         if not client_token:
             raise ProviderAuthError(
                 "the connection has no client_token credential", provider=PROVIDER
             )
-        self.max_retries = settings.PROVIDER_MAX_RETRIES if max_retries is None else max_retries
-        self.backoff_base = (
-            settings.PROVIDER_BACKOFF_BASE_SECONDS if backoff_base is None else backoff_base
-        )
-        self.backoff_cap = backoff_cap
         self.zip_max_bytes = zip_max_bytes
         self.result_max_bytes = result_max_bytes
-        self._sleep = sleep
-        self._http = httpx.Client(
-            base_url=api_root(base_url),
-            timeout=settings.PROVIDER_TIMEOUT_SECONDS if timeout is None else timeout,
-            transport=transport,
+        super().__init__(
+            api_root(base_url),
             headers={
                 TOKEN_HEADER: client_token,
                 "Accept": "application/json",
                 "User-Agent": "kycdash-finwave/1",
             },
+            **options,
         )
 
     @classmethod
-    def from_connection(cls, connection: ProviderConnection, **kwargs: Any) -> FinwaveClient:
+    def connection_arguments(cls, connection: ProviderConnection) -> dict[str, Any]:
         credentials = connection.credentials or {}
-        return cls(
-            connection.base_url, client_token=str(credentials.get("client_token") or ""), **kwargs
-        )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> FinwaveClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        return {"client_token": str(credentials.get("client_token") or "")}
 
     # ------------------------------------------------------------ transport
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before retry ``attempt + 1``; None: do not retry in-process."""
-        if retry_after is not None:
-            return retry_after if retry_after <= self.backoff_cap else None
-        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+    def _error_message(self, answer: _Answer) -> str:
+        with answer.body:
+            return _error_message(answer.status_code, answer.content())
 
     def _send_once(
         self,
@@ -357,7 +291,7 @@ class FinwaveClient:
         finally:
             response.close()
 
-    def _request(
+    def _fetch(
         self,
         method: str,
         path: str,
@@ -367,7 +301,7 @@ class FinwaveClient:
         limit: int | None = None,
         too_large: Callable[[], ProviderError] | None = None,
     ) -> _Answer:
-        """One call with retries; ``route`` is the path template used in log lines.
+        """One streamed call with retries; ``route`` is the path template used in log lines.
 
         The answer's body may be at most ``limit`` bytes (default: ``result_max_bytes``).
         """
@@ -380,76 +314,22 @@ class FinwaveClient:
                 provider=PROVIDER,
             )
 
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            retry_after: float | None = None
-            try:
-                answer = self._send_once(
-                    method, path, json=json, limit=limit, too_large=too_large or default_too_large
-                )
-            except httpx.TransportError as exc:
-                logger.warning(
-                    "finwave %s %s failed: %s (attempt %d)",
-                    method,
-                    route,
-                    type(exc).__name__,
-                    attempt + 1,
-                )
-                failure = ProviderUnavailable(
-                    f"{type(exc).__name__} while calling {route}", provider=PROVIDER
-                )
-            else:
-                status = answer.status_code
-                # Successes are routine (debug); failed answers are worth a line.
-                logger.log(
-                    logging.DEBUG if status < 400 else logging.WARNING,
-                    "finwave %s %s -> %s in %.0f ms (attempt %d)",
-                    method,
-                    route,
-                    status,
-                    (time.monotonic() - started) * 1000,
-                    attempt + 1,
-                )
-                if status < 400:
-                    return answer
-                with answer.body:
-                    message = _error_message(status, answer.content())
-                if not _is_retryable(status):
-                    raise self._client_error(status, message)
-                failure = ProviderUnavailable(message, status_code=status, provider=PROVIDER)
-                retry_after = _retry_after_seconds(answer.headers)
-            if attempt >= self.max_retries:
-                raise failure
-            delay = self._backoff(attempt, retry_after)
-            if delay is None:
-                raise failure
-            self._sleep(delay)
-            attempt += 1
+        return self._call(
+            method,
+            route,
+            lambda: self._send_once(
+                method, path, json=json, limit=limit, too_large=too_large or default_too_large
+            ),
+        )
 
-    @staticmethod
-    def _client_error(status: int, message: str) -> ProviderError:
-        if status in (401, 403):
-            return ProviderAuthError(message, status_code=status, provider=PROVIDER)
-        if status == 404:
-            return ProviderNotFound(message, status_code=status, provider=PROVIDER)
-        return ProviderRejected(message, status_code=status, provider=PROVIDER)
-
-    @staticmethod
-    def _json(answer: _Answer) -> JsonObject:
+    def _json(self, answer: _Answer) -> JsonObject:
         with answer.body:
             content = answer.content()
         try:
             body = jsonlib.loads(content)
         except (UnicodeDecodeError, ValueError):
             body = None
-        if not isinstance(body, dict):
-            raise ProviderError(
-                "Finwave answered with a body that is not a JSON object",
-                status_code=answer.status_code,
-                provider=PROVIDER,
-            )
-        return body
+        return self._json_object(body, answer.status_code)
 
     @staticmethod
     def _onboarding_path(onboarding_id: str, leaf: str) -> str:
@@ -486,7 +366,7 @@ class FinwaveClient:
             ]
         if redirect_url is not None:
             body["redirectUrl"] = dict(redirect_url)
-        answer = self._request("POST", "/integrations", route="/integrations", json=body)
+        answer = self._fetch("POST", "/integrations", route="/integrations", json=body)
         status_code = answer.status_code
         payload = self._json(answer)
         onboarding_id = payload.get("onboardingId")
@@ -507,7 +387,7 @@ class FinwaveClient:
     def result(self, onboarding_id: str) -> JsonObject:
         """GET /integrations/:onboardingId/result: status, OCR, biometry, logs, evidences."""
         path = self._onboarding_path(onboarding_id, "result")
-        return self._json(self._request("GET", path, route="/integrations/{id}/result"))
+        return self._json(self._fetch("GET", path, route="/integrations/{id}/result"))
 
     @contextmanager
     def evidences(self, onboarding_id: str) -> Iterator[IO[bytes]]:
@@ -527,11 +407,11 @@ class FinwaveClient:
             )
 
         try:
-            answer = self._request("GET", path, route=route, limit=limit, too_large=too_large)
+            answer = self._fetch("GET", path, route=route, limit=limit, too_large=too_large)
         except ProviderRejected as exc:
             if exc.status_code != 405:
                 raise
-            answer = self._request("POST", path, route=route, limit=limit, too_large=too_large)
+            answer = self._fetch("POST", path, route=route, limit=limit, too_large=too_large)
         with answer.body:
             yield answer.body
 

@@ -90,8 +90,8 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
@@ -114,6 +114,9 @@ from providers.base import (
     WebhookRequest,
     WriteBackRequest,
     WriteBackResult,
+    file_extension,
+    header,
+    secrets_match,
 )
 from providers.flonk.client import (
     IMAGE_TYPES,
@@ -123,6 +126,7 @@ from providers.flonk.client import (
     WriteResponse,
     parse_datetime,
 )
+from providers.http import client_session
 from providers.registry import register
 
 if TYPE_CHECKING:
@@ -226,24 +230,11 @@ def _label(key: str) -> str:
     return " ".join([words[0].capitalize(), *(w.lower() for w in words[1:])]) if words else key
 
 
-def _header(headers: Mapping[str, str], name: str) -> str:
-    value = headers.get(name)
-    if value is None:
-        wanted = name.lower()
-        value = next((v for k, v in headers.items() if k.lower() == wanted), None)
-    return value or ""
-
-
 def _extension(content: bytes) -> str:
-    if content.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
+    """``file_extension``, knowing WebP as well."""
     if content.startswith(b"RIFF") and content[8:12] == b"WEBP":
         return "webp"
-    if content.startswith(b"%PDF"):
-        return "pdf"
-    return "bin"
+    return file_extension(content)
 
 
 # ---------------------------------------------------------------- normalization
@@ -615,7 +606,7 @@ def _matches(expected_hex: str, candidates: list[str]) -> bool:
     """Constant-time comparison against every candidate (no early exit on a match)."""
     found = False
     for candidate in candidates:
-        if hmac.compare_digest(expected_hex.encode(), candidate.lower().encode()):
+        if secrets_match(candidate.lower(), expected_hex):
             found = True
     return found
 
@@ -692,16 +683,8 @@ class FlonkAdapter(ProviderAdapter):
         super().__init__(connection)
         self._client = client
 
-    @contextmanager
-    def _session(self) -> Iterator[FlonkClient]:
-        if self._client is not None:
-            yield self._client
-            return
-        client = FlonkClient.from_connection(self.connection)
-        try:
-            yield client
-        finally:
-            client.close()
+    def _session(self) -> AbstractContextManager[FlonkClient]:
+        return client_session(self._client, lambda: FlonkClient.from_connection(self.connection))
 
     @property
     def accepts_legacy_signature(self) -> bool:
@@ -713,8 +696,8 @@ class FlonkAdapter(ProviderAdapter):
         secret = self.connection.webhook_secret or ""
         if not secret:
             raise WebhookRejected("the connection has no webhook secret", status=401)
-        signature = _header(request.headers, SIGNATURE_HEADER)
-        legacy = _header(request.headers, LEGACY_SIGNATURE_HEADER)
+        signature = header(request.headers, SIGNATURE_HEADER)
+        legacy = header(request.headers, LEGACY_SIGNATURE_HEADER)
         if signature:
             verify_timestamp_signature(
                 signature, request.body, secret, now=time.time() if now is None else now

@@ -98,12 +98,8 @@ implements exactly these):
     therefore the earlier session's id. ``reuse_source.original_attempt_id`` is an
     attempt id of another project and is kept as such.
 
-Retries: 429, 5xx, ``rate_limited``/``api_error``, timeouts and network errors are
-retried up to ``settings.PROVIDER_MAX_RETRIES`` times with full-jitter exponential
-backoff (``random.uniform(0, min(cap, base * 2**attempt))``, ``base`` =
-``settings.PROVIDER_BACKOFF_BASE_SECONDS``, ``cap`` = 30 s), or after ``Retry-After``
-when the answer has one; a ``Retry-After`` longer than the cap ends the call at once,
-since waiting it out belongs to the caller's outbox rather than to a blocked worker.
+Retries, the error mapping and logging are ``providers/http.py``'s, with Flonk's codes
+from (b): ``rate_limited`` and ``api_error`` are retried like 429/5xx.
 
 Logs carry the method, the route with ``{id}`` in place of session ids, the status and
 the time, never a session id, a query string, a body or a credential; successes are
@@ -113,19 +109,14 @@ logged at DEBUG.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
-import random
-import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Unpack
 from urllib.parse import quote
 
 import httpx
-from django.conf import settings
 
 from providers.base import (
     ProviderAuthError,
@@ -133,6 +124,14 @@ from providers.base import (
     ProviderNotFound,
     ProviderRejected,
     ProviderUnavailable,
+)
+from providers.http import (
+    JsonObject,
+    ProviderHTTPClient,
+    TransportOptions,
+    is_retryable_status,
+    json_or_none,
+    reason_phrase,
 )
 
 if TYPE_CHECKING:
@@ -145,7 +144,6 @@ API_VERSION: Final = "1.9.1"  # the SDK version the document describes
 API_PREFIX: Final = "/v1"
 TEST_KEY_PREFIX: Final = "sk_test_"
 LIVE_KEY_PREFIX: Final = "sk_live_"
-BACKOFF_CAP_SECONDS: Final = 30.0
 LIST_PAGE_SIZE: Final = 100
 MAX_LIST_PAGES: Final = 100_000  # a guard against a listing that never ends
 NOTE_MAX_CHARS: Final = 5000
@@ -166,8 +164,6 @@ CODE_ERRORS: Final[dict[str, type[ProviderError]]] = {
     "api_error": ProviderUnavailable,
 }
 RETRYABLE_CODES: Final = frozenset({"rate_limited", "api_error"})
-
-JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -237,29 +233,9 @@ def error_code(error: BaseException) -> str:
     return code if isinstance(code, str) else ""
 
 
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "").strip()
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-
-
 def _error_parts(response: httpx.Response) -> tuple[str, str]:
     """(code, message) of a Flonk error body; the HTTP reason when there is no message."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = json_or_none(response)
     code, message = "", ""
     if isinstance(body, dict):
         # Tolerate a Stripe-style nested {"error": {...}} as well as the flat body.
@@ -274,31 +250,8 @@ def _error_parts(response: httpx.Response) -> tuple[str, str]:
         if not message and isinstance(source.get("error"), str):
             message = source["error"].strip()
     if not message:
-        try:
-            message = HTTPStatus(response.status_code).phrase
-        except ValueError:
-            message = f"HTTP {response.status_code}"
+        message = reason_phrase(response.status_code)
     return code, message[:1000]
-
-
-def _is_retryable(status: int, code: str) -> bool:
-    return status == 429 or status >= 500 or code in RETRYABLE_CODES
-
-
-def _typed_error(status: int | None, code: str, message: str) -> ProviderError:
-    if status is not None and _is_retryable(status, code):
-        cls: type[ProviderError] = ProviderUnavailable
-    elif code in CODE_ERRORS:
-        cls = CODE_ERRORS[code]
-    elif status in (401, 403):
-        cls = ProviderAuthError
-    elif status == 404:
-        cls = ProviderNotFound
-    else:
-        cls = ProviderRejected
-    error = cls(f"{code}: {message}" if code else message, status_code=status, provider=PROVIDER)
-    error.code = code  # type: ignore[attr-defined]  # the API's stable code, for callers
-    return error
 
 
 def _session_path(session_id: str, *rest: str) -> str:
@@ -313,8 +266,12 @@ def _route(*rest: str) -> str:
     return "/".join((API_PREFIX, "sessions", "{id}", *rest))
 
 
-class FlonkClient:
+class FlonkClient(ProviderHTTPClient):
     """Typed calls to the Flonk KYC API; one method per endpoint kycdash uses."""
+
+    provider = PROVIDER
+    log_name = "flonk"
+    _logger = logger
 
     def __init__(
         self,
@@ -322,12 +279,7 @@ class FlonkClient:
         *,
         secret_key: str,
         api_version: str = API_VERSION,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        backoff_base: float | None = None,
-        backoff_cap: float = BACKOFF_CAP_SECONDS,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        **options: Unpack[TransportOptions],
     ):
         if not secret_key:
             raise ProviderAuthError(
@@ -341,124 +293,41 @@ class FlonkClient:
             )
         self.test_mode = is_test_key(secret_key)
         self.api_version = api_version or API_VERSION
-        self.max_retries = settings.PROVIDER_MAX_RETRIES if max_retries is None else max_retries
-        self.backoff_base = (
-            settings.PROVIDER_BACKOFF_BASE_SECONDS if backoff_base is None else backoff_base
-        )
-        self.backoff_cap = backoff_cap
-        self._sleep = sleep
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            timeout=settings.PROVIDER_TIMEOUT_SECONDS if timeout is None else timeout,
-            transport=transport,
+        super().__init__(
+            base_url,
             headers={
                 "Authorization": f"Bearer {secret_key}",
                 "Flonk-Version": self.api_version,
                 "Accept": "application/json",
                 "User-Agent": "kycdash-flonk/1",
             },
+            **options,
         )
 
     @classmethod
-    def from_connection(cls, connection: ProviderConnection, **kwargs: Any) -> FlonkClient:
+    def connection_arguments(cls, connection: ProviderConnection) -> dict[str, Any]:
         credentials = connection.credentials or {}
-        options = connection.options or {}
-        version = options.get("api_version")
-        return cls(
-            connection.base_url,
-            secret_key=str(credentials.get("secret_key") or ""),
-            api_version=version if isinstance(version, str) and version else API_VERSION,
-            **kwargs,
-        )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> FlonkClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        version = (connection.options or {}).get("api_version")
+        return {
+            "secret_key": str(credentials.get("secret_key") or ""),
+            "api_version": version if isinstance(version, str) and version else API_VERSION,
+        }
 
     # ------------------------------------------------------------ transport
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before retry ``attempt + 1``; None: do not retry in-process."""
-        if retry_after is not None:
-            return retry_after if retry_after <= self.backoff_cap else None
-        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        route: str,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        idempotency_key: str | None = None,
-    ) -> httpx.Response:
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            retry_after: float | None = None
-            try:
-                response = self._http.request(
-                    method, path, params=params, json=json, headers=headers
-                )
-            except httpx.TransportError as exc:
-                logger.warning(
-                    "flonk %s %s failed: %s (attempt %d)",
-                    method,
-                    route,
-                    type(exc).__name__,
-                    attempt + 1,
-                )
-                failure: ProviderError = ProviderUnavailable(
-                    f"{type(exc).__name__} while calling {route}", provider=PROVIDER
-                )
-            else:
-                elapsed_ms = (time.monotonic() - started) * 1000
-                status = response.status_code
-                # Successes are routine (debug); failed answers are worth a line.
-                logger.log(
-                    logging.DEBUG if status < 400 else logging.WARNING,
-                    "flonk %s %s -> %s in %.0f ms (attempt %d)",
-                    method,
-                    route,
-                    status,
-                    elapsed_ms,
-                    attempt + 1,
-                )
-                if status < 400:
-                    return response
-                code, message = _error_parts(response)
-                failure = _typed_error(status, code, message)
-                if not failure.retryable:
-                    raise failure
-                retry_after = _retry_after_seconds(response)
-            if attempt >= self.max_retries:
-                raise failure
-            delay = self._backoff(attempt, retry_after)
-            if delay is None:
-                raise failure
-            self._sleep(delay)
-            attempt += 1
-
-    @staticmethod
-    def _json(response: httpx.Response) -> JsonObject:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise ProviderError(
-                "Flonk answered with a body that is not a JSON object",
-                status_code=response.status_code,
-                provider=PROVIDER,
-            )
-        return body
+    def _error(self, answer: httpx.Response) -> ProviderError:
+        """Choice (b): the FlonkErrorCode decides before the status; kept as ``.code``."""
+        code, message = _error_parts(answer)
+        status = answer.status_code
+        text = f"{code}: {message}" if code else message
+        if code in RETRYABLE_CODES:
+            error: ProviderError = ProviderUnavailable(text, status_code=status, provider=PROVIDER)
+        elif code in CODE_ERRORS and not is_retryable_status(status):
+            error = CODE_ERRORS[code](text, status_code=status, provider=PROVIDER)
+        else:
+            error = self._status_error(status, text)
+        error.code = code  # type: ignore[attr-defined]  # the API's stable code, for callers
+        return error
 
     def _get(self, path: str, *, route: str, params: Mapping[str, Any] | None = None) -> JsonObject:
         return self._json(self._request("GET", path, route=route, params=params))

@@ -60,12 +60,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
@@ -87,7 +86,11 @@ from providers.base import (
     WebhookRequest,
     WriteBackRequest,
     WriteBackResult,
+    file_extension,
+    header,
+    secrets_match,
 )
+from providers.http import client_session
 from providers.incode.client import (
     LIST_PAGE_SIZE,
     IncodeClient,
@@ -459,28 +462,10 @@ def normalize(
     )
 
 
-def _extension(content: bytes) -> str:
-    if content.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if content.startswith(b"%PDF"):
-        return "pdf"
-    return "bin"
-
-
 def _reason_text(request: WriteBackRequest) -> str:
     reason, note = request.reason.strip(), request.note.strip()
     text = f"{reason}: {note}" if reason and note else reason or note
     return text[:REASON_MAX_CHARS]
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    value = headers.get(name)
-    if value is None:
-        wanted = name.lower()
-        value = next((v for k, v in headers.items() if k.lower() == wanted), None)
-    return value or ""
 
 
 # ---------------------------------------------------------------- the adapter
@@ -513,16 +498,8 @@ class IncodeAdapter(ProviderAdapter):
         # updatedAt of the interviews seen in the listing, for the snapshots that follow
         self._updated_at: dict[str, dt.datetime] = {}
 
-    @contextmanager
-    def _session(self) -> Iterator[IncodeClient]:
-        if self._client is not None:
-            yield self._client
-            return
-        client = IncodeClient.from_connection(self.connection)
-        try:
-            yield client
-        finally:
-            client.close()
+    def _session(self) -> AbstractContextManager[IncodeClient]:
+        return client_session(self._client, lambda: IncodeClient.from_connection(self.connection))
 
     @property
     def _test_mode(self) -> bool:
@@ -532,8 +509,8 @@ class IncodeAdapter(ProviderAdapter):
 
     def verify_webhook(self, request: WebhookRequest) -> InboundEvent:
         expected = self.connection.webhook_secret or ""
-        given = _header(request.headers, self.webhook_secret_header)
-        if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        given = header(request.headers, self.webhook_secret_header)
+        if not secrets_match(given, expected):
             raise WebhookRejected(f"missing or wrong {self.webhook_secret_header}", status=401)
         try:
             payload = json.loads(request.body)
@@ -598,7 +575,7 @@ class IncodeAdapter(ProviderAdapter):
                     kind=kind,
                     content=content,
                     external_ref=image_type,
-                    filename=f"{image_type}.{_extension(content)}",
+                    filename=f"{image_type}.{file_extension(content)}",
                 )
             )
         return tuple(files)

@@ -39,14 +39,10 @@ implements exactly these):
     or resolving antifraud twice has the effect of once; a watchlist entry is keyed
     by its unique fields), so the key is a belt to those braces.
 
-Retries: 429, 5xx, timeouts and network errors are retried up to
-``settings.PROVIDER_MAX_RETRIES`` times with full-jitter exponential backoff
-(``random.uniform(0, min(cap, base * 2**attempt))``, ``base`` =
-``settings.PROVIDER_BACKOFF_BASE_SECONDS``, ``cap`` = 30 s), or after ``Retry-After``
-when the answer has one; a ``Retry-After`` longer than the cap ends the call at once,
-since waiting it out belongs to the caller's outbox rather than to a blocked worker.
-Then ``ProviderUnavailable``. 401/403 raise ``ProviderAuthError``, 404 ``ProviderNotFound``,
-other 4xx ``ProviderRejected``, each with the HTTP status and Incode's ``message``.
+Retries, the error mapping and logging are ``providers/http.py``'s: 401/403 raise
+``ProviderAuthError``, 404 ``ProviderNotFound``, other 4xx ``ProviderRejected`` and
+429/5xx/network errors, once retried, ``ProviderUnavailable``, each with the HTTP status
+and Incode's ``message`` (else its ``error``).
 
 Logs carry method, path (never the query string) and status only: no personal data,
 no credentials.
@@ -57,26 +53,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import email.utils
 import logging
-import random
-import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Unpack
 
-import httpx
-from django.conf import settings
-
-from providers.base import (
-    ProviderAuthError,
-    ProviderError,
-    ProviderNotFound,
-    ProviderRejected,
-    ProviderUnavailable,
-)
+from providers.base import ProviderAuthError, ProviderError
+from providers.http import JsonObject, ProviderHTTPClient, TransportOptions
 
 if TYPE_CHECKING:
     from providers.models import ProviderConnection
@@ -85,11 +69,8 @@ logger = logging.getLogger(__name__)
 
 PROVIDER: Final = "Incode"
 API_VERSION: Final = "1.0"
-BACKOFF_CAP_SECONDS: Final = 30.0
 LIST_PAGE_SIZE: Final = 100
 MAX_LIST_PAGES: Final = 100_000  # a guard against a listing that never ends
-
-JsonObject = dict[str, Any]
 
 # Image types kycdash downloads; the sandbox and Incode know many more.
 IMAGE_TYPES: Final = ("croppedFrontID", "croppedBackID", "selfie", "croppedFace", "document")
@@ -141,45 +122,12 @@ def datetime_to_ms(value: dt.datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "").strip()
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-
-
-def _error_message(response: httpx.Response) -> str:
-    """Incode's ``message`` from an error body, else its ``error``, else the reason."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "error"):
-            if isinstance(body.get(key), str) and body[key]:
-                return body[key]
-    try:
-        return HTTPStatus(response.status_code).phrase
-    except ValueError:
-        return f"HTTP {response.status_code}"
-
-
-def _is_retryable(status: int) -> bool:
-    return status == 429 or status >= 500
-
-
-class IncodeClient:
+class IncodeClient(ProviderHTTPClient):
     """Typed calls to the Incode Omni API; one method per endpoint kycdash uses."""
+
+    provider = PROVIDER
+    log_name = "incode"
+    _logger = logger
 
     def __init__(
         self,
@@ -187,12 +135,7 @@ class IncodeClient:
         *,
         api_key: str,
         admin_token: str,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        backoff_base: float | None = None,
-        backoff_cap: float = BACKOFF_CAP_SECONDS,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        **options: Unpack[TransportOptions],
     ):
         if not api_key:
             raise ProviderAuthError("the connection has no api_key credential", provider=PROVIDER)
@@ -200,16 +143,8 @@ class IncodeClient:
             raise ProviderAuthError(
                 "the connection has no admin_token credential", provider=PROVIDER
             )
-        self.max_retries = settings.PROVIDER_MAX_RETRIES if max_retries is None else max_retries
-        self.backoff_base = (
-            settings.PROVIDER_BACKOFF_BASE_SECONDS if backoff_base is None else backoff_base
-        )
-        self.backoff_cap = backoff_cap
-        self._sleep = sleep
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            timeout=settings.PROVIDER_TIMEOUT_SECONDS if timeout is None else timeout,
-            transport=transport,
+        super().__init__(
+            base_url,
             headers={
                 "api-version": API_VERSION,
                 "x-api-key": api_key,
@@ -217,113 +152,18 @@ class IncodeClient:
                 "Accept": "application/json",
                 "User-Agent": "kycdash-incode/1",
             },
+            **options,
         )
 
     @classmethod
-    def from_connection(cls, connection: ProviderConnection, **kwargs: Any) -> IncodeClient:
+    def connection_arguments(cls, connection: ProviderConnection) -> dict[str, Any]:
         credentials = connection.credentials or {}
-        return cls(
-            connection.base_url,
-            api_key=str(credentials.get("api_key") or ""),
-            admin_token=str(credentials.get("admin_token") or ""),
-            **kwargs,
-        )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> IncodeClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        return {
+            "api_key": str(credentials.get("api_key") or ""),
+            "admin_token": str(credentials.get("admin_token") or ""),
+        }
 
     # ------------------------------------------------------------ transport
-
-    def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before retry ``attempt + 1``; None: do not retry in-process."""
-        if retry_after is not None:
-            return retry_after if retry_after <= self.backoff_cap else None
-        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        idempotency_key: str | None = None,
-    ) -> httpx.Response:
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            retry_after: float | None = None
-            try:
-                response = self._http.request(
-                    method, path, params=params, json=json, headers=headers
-                )
-            except httpx.TransportError as exc:
-                logger.warning(
-                    "incode %s %s failed: %s (attempt %d)",
-                    method,
-                    path,
-                    type(exc).__name__,
-                    attempt + 1,
-                )
-                failure = ProviderUnavailable(
-                    f"{type(exc).__name__} while calling {path}", provider=PROVIDER
-                )
-            else:
-                elapsed_ms = (time.monotonic() - started) * 1000
-                # Successes are routine (debug); failed answers are worth a line.
-                logger.log(
-                    logging.DEBUG if response.status_code < 400 else logging.WARNING,
-                    "incode %s %s -> %s in %.0f ms (attempt %d)",
-                    method,
-                    path,
-                    response.status_code,
-                    elapsed_ms,
-                    attempt + 1,
-                )
-                status = response.status_code
-                if status < 400:
-                    return response
-                message = _error_message(response)
-                if not _is_retryable(status):
-                    raise self._client_error(status, message)
-                failure = ProviderUnavailable(message, status_code=status, provider=PROVIDER)
-                retry_after = _retry_after_seconds(response)
-            if attempt >= self.max_retries:
-                raise failure
-            delay = self._backoff(attempt, retry_after)
-            if delay is None:
-                raise failure
-            self._sleep(delay)
-            attempt += 1
-
-    @staticmethod
-    def _client_error(status: int, message: str) -> ProviderError:
-        if status in (401, 403):
-            return ProviderAuthError(message, status_code=status, provider=PROVIDER)
-        if status == 404:
-            return ProviderNotFound(message, status_code=status, provider=PROVIDER)
-        return ProviderRejected(message, status_code=status, provider=PROVIDER)
-
-    @staticmethod
-    def _json(response: httpx.Response) -> JsonObject:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise ProviderError(
-                "Incode answered with a body that is not a JSON object",
-                status_code=response.status_code,
-                provider=PROVIDER,
-            )
-        return body
 
     def _get(self, path: str, params: Mapping[str, Any]) -> JsonObject:
         return self._json(self._request("GET", path, params=params))

@@ -60,11 +60,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
@@ -87,7 +86,11 @@ from providers.base import (
     WebhookRequest,
     WriteBackRequest,
     WriteBackResult,
+    file_extension,
+    header,
+    secrets_match,
 )
+from providers.http import client_session
 from providers.kycapi.client import (
     LIST_PAGE_SIZE,
     SESSION_STATUSES,
@@ -553,24 +556,6 @@ def evidence_types(session: Mapping[str, Any]) -> list[tuple[str, str]]:
     return wanted
 
 
-def _extension(content: bytes) -> str:
-    if content.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if content.startswith(b"%PDF"):
-        return "pdf"
-    return "bin"
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    value = headers.get(name)
-    if value is None:
-        wanted = name.lower()
-        value = next((v for k, v in headers.items() if k.lower() == wanted), None)
-    return value or ""
-
-
 # ---------------------------------------------------------------- the adapter
 
 
@@ -598,16 +583,8 @@ class KycapiAdapter(ProviderAdapter):
         super().__init__(connection)
         self._client = client
 
-    @contextmanager
-    def _session(self) -> Iterator[KycApiClient]:
-        if self._client is not None:
-            yield self._client
-            return
-        client = KycApiClient.from_connection(self.connection)
-        try:
-            yield client
-        finally:
-            client.close()
+    def _session(self) -> AbstractContextManager[KycApiClient]:
+        return client_session(self._client, lambda: KycApiClient.from_connection(self.connection))
 
     @property
     def _test_mode(self) -> bool:
@@ -621,8 +598,8 @@ class KycapiAdapter(ProviderAdapter):
 
     def verify_webhook(self, request: WebhookRequest) -> InboundEvent:
         expected = self.connection.webhook_secret or ""
-        given = _header(request.headers, self.webhook_secret_header)
-        if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        given = header(request.headers, self.webhook_secret_header)
+        if not secrets_match(given, expected):
             raise WebhookRejected(f"missing or wrong {self.webhook_secret_header}", status=401)
         try:
             payload = json.loads(request.body)
@@ -757,7 +734,7 @@ class KycapiAdapter(ProviderAdapter):
                     kind=kind,
                     content=content,
                     external_ref=file_type,
-                    filename=f"{file_type}.{_extension(content)}",
+                    filename=f"{file_type}.{file_extension(content)}",
                 )
             )
         return tuple(files)

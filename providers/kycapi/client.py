@@ -113,14 +113,9 @@ Choices made where the document is silent:
     KYC API. Anonymize is idempotent by nature; a second delete answers 404, which
     ``delete_session`` reports as ``already_gone`` instead of raising.
 
-Retries: 429, 5xx, timeouts and network errors are retried up to
-``settings.PROVIDER_MAX_RETRIES`` times with full-jitter exponential backoff
-(``random.uniform(0, min(cap, base * 2**attempt))``, ``base`` =
-``settings.PROVIDER_BACKOFF_BASE_SECONDS``, ``cap`` = 30 s), or after ``Retry-After``
-when the answer has one; a ``Retry-After`` longer than the cap ends the call at once.
-Then ``ProviderUnavailable``. 401/403 raise ``ProviderAuthError``, 404
-``ProviderNotFound``, other 4xx ``ProviderRejected``, each with the HTTP status and
-the API's message.
+Retries, the error mapping and logging are ``providers/http.py``'s, with the API's
+``message`` (else an OAuth2 ``error_description``/``error``) as the message; the token
+refresh of (b) on a 401 is an immediate repeat, not a retry.
 
 Logs carry method, path and status only (ids travel in bodies, and bodies are never
 logged): no personal data, no credentials, no tokens.
@@ -129,26 +124,22 @@ logged): no personal data, no credentials, no tokens.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import hashlib
 import logging
-import random
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Unpack
 
 import httpx
-from django.conf import settings
 from django.core.cache import cache
 
-from providers.base import (
-    ProviderAuthError,
-    ProviderError,
-    ProviderNotFound,
-    ProviderRejected,
-    ProviderUnavailable,
+from providers.base import ProviderAuthError, ProviderError, ProviderNotFound, ProviderUnavailable
+from providers.http import (
+    JsonObject,
+    ProviderHTTPClient,
+    TransportOptions,
+    json_or_none,
+    reason_phrase,
 )
 
 if TYPE_CHECKING:
@@ -157,7 +148,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PROVIDER: Final = "KYC API"
-BACKOFF_CAP_SECONDS: Final = 30.0
 LIST_PAGE_SIZE: Final = 100
 MAX_LIST_PAGES: Final = 100_000  # a guard against a listing that never ends
 TOKEN_EXPIRY_MARGIN_SECONDS: Final = 30
@@ -203,8 +193,6 @@ STORAGE_FILE_TYPES: Final = (
     "liveness_active_step_3",
     "liveness_active_step_4",
 )
-
-JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -257,30 +245,10 @@ def parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "").strip()
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-
-
 def _error_message(response: httpx.Response) -> str:
     """The API's ``message`` (a string or a list), else an OAuth2 ``error_description``
     or ``error``, else the HTTP reason phrase."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = json_or_none(response)
     if isinstance(body, dict):
         message = body.get("message")
         if isinstance(message, list):
@@ -295,14 +263,7 @@ def _error_message(response: httpx.Response) -> str:
             return f"{error}: {description}" if isinstance(error, str) and error else description
         if isinstance(error, str) and error:
             return error
-    try:
-        return HTTPStatus(response.status_code).phrase
-    except ValueError:
-        return f"HTTP {response.status_code}"
-
-
-def _is_retryable(status: int) -> bool:
-    return status == 429 or status >= 500
+    return reason_phrase(response.status_code)
 
 
 def _int(value: Any) -> int | None:
@@ -317,8 +278,12 @@ def token_cache_key(*, scope: str, base_url: str, client_id: str, client_secret:
     return f"kycapi:token:{scope}:{digest}"
 
 
-class KycApiClient:
+class KycApiClient(ProviderHTTPClient):
     """Typed calls to the KYC API; one method per operation kycdash uses."""
+
+    provider = PROVIDER
+    log_name = "kycapi"
+    _logger = logger
 
     def __init__(
         self,
@@ -327,12 +292,7 @@ class KycApiClient:
         client_id: str,
         client_secret: str,
         cache_scope: str = "default",
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        backoff_base: float | None = None,
-        backoff_cap: float = BACKOFF_CAP_SECONDS,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        **options: Unpack[TransportOptions],
     ):
         if not client_id:
             raise ProviderAuthError("the connection has no client_id credential", provider=PROVIDER)
@@ -348,38 +308,20 @@ class KycApiClient:
             client_id=client_id,
             client_secret=client_secret,
         )
-        self.max_retries = settings.PROVIDER_MAX_RETRIES if max_retries is None else max_retries
-        self.backoff_base = (
-            settings.PROVIDER_BACKOFF_BASE_SECONDS if backoff_base is None else backoff_base
-        )
-        self.backoff_cap = backoff_cap
-        self._sleep = sleep
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            timeout=settings.PROVIDER_TIMEOUT_SECONDS if timeout is None else timeout,
-            transport=transport,
+        super().__init__(
+            base_url,
             headers={"Accept": "application/json", "User-Agent": "kycdash-kycapi/1"},
+            **options,
         )
 
     @classmethod
-    def from_connection(cls, connection: ProviderConnection, **kwargs: Any) -> KycApiClient:
+    def connection_arguments(cls, connection: ProviderConnection) -> dict[str, Any]:
         credentials = connection.credentials or {}
-        return cls(
-            connection.base_url,
-            client_id=str(credentials.get("client_id") or ""),
-            client_secret=str(credentials.get("client_secret") or ""),
-            cache_scope=str(connection.pk),
-            **kwargs,
-        )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> KycApiClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        return {
+            "client_id": str(credentials.get("client_id") or ""),
+            "client_secret": str(credentials.get("client_secret") or ""),
+            "cache_scope": str(connection.pk),
+        }
 
     # ------------------------------------------------------------ token
 
@@ -431,11 +373,8 @@ class KycApiClient:
 
     # ------------------------------------------------------------ transport
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before retry ``attempt + 1``; None: do not retry in-process."""
-        if retry_after is not None:
-            return retry_after if retry_after <= self.backoff_cap else None
-        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+    def _error_message(self, answer: httpx.Response) -> str:
+        return _error_message(answer)
 
     def _send(
         self,
@@ -447,87 +386,29 @@ class KycApiClient:
         auth: httpx.Auth | None = None,
         authenticated: bool = True,
     ) -> httpx.Response:
-        """One call with retries; for API calls, one token refresh on a 401."""
-        attempt = 0
+        """One call with retries; for API calls, one token refresh on a 401 (choice (b))."""
+        if not authenticated:
+            return self._request(method, path, json=json, data=data, auth=auth)
         refreshed = False
-        while True:
-            headers = {}
-            if authenticated:
-                headers = {
-                    "Authorization": f"Bearer {self.access_token()}",
-                    "X-Client-Id": self.client_id,
-                }
-            started = time.monotonic()
-            retry_after: float | None = None
-            try:
-                response = self._http.request(
-                    method, path, json=json, data=data, headers=headers, auth=auth
-                )
-            except httpx.TransportError as exc:
-                logger.warning(
-                    "kycapi %s %s failed: %s (attempt %d)",
-                    method,
-                    path,
-                    type(exc).__name__,
-                    attempt + 1,
-                )
-                failure = ProviderUnavailable(
-                    f"{type(exc).__name__} while calling {path}", provider=PROVIDER
-                )
-            else:
-                status = response.status_code
-                # Successes are routine (debug); failed answers are worth a line.
-                logger.log(
-                    logging.DEBUG if status < 400 else logging.WARNING,
-                    "kycapi %s %s -> %s in %.0f ms (attempt %d)",
-                    method,
-                    path,
-                    status,
-                    (time.monotonic() - started) * 1000,
-                    attempt + 1,
-                )
-                if status < 400:
-                    return response
-                if status == 401 and authenticated and not refreshed:
-                    # The cached token expired or was revoked early: one new token, one repeat.
-                    refreshed = True
-                    self.forget_token()
-                    logger.info("kycapi %s %s: token refused, fetching a new one", method, path)
-                    continue
-                message = _error_message(response)
-                if not _is_retryable(status):
-                    raise self._client_error(status, message)
-                failure = ProviderUnavailable(message, status_code=status, provider=PROVIDER)
-                retry_after = _retry_after_seconds(response)
-            if attempt >= self.max_retries:
-                raise failure
-            delay = self._backoff(attempt, retry_after)
-            if delay is None:
-                raise failure
-            self._sleep(delay)
-            attempt += 1
 
-    @staticmethod
-    def _client_error(status: int, message: str) -> ProviderError:
-        if status in (401, 403):
-            return ProviderAuthError(message, status_code=status, provider=PROVIDER)
-        if status == 404:
-            return ProviderNotFound(message, status_code=status, provider=PROVIDER)
-        return ProviderRejected(message, status_code=status, provider=PROVIDER)
+        def send() -> httpx.Response:
+            headers = {
+                "Authorization": f"Bearer {self.access_token()}",
+                "X-Client-Id": self.client_id,
+            }
+            return self._http.request(method, path, json=json, data=data, headers=headers)
 
-    @staticmethod
-    def _json(response: httpx.Response) -> JsonObject:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise ProviderError(
-                "KYC API answered with a body that is not a JSON object",
-                status_code=response.status_code,
-                provider=PROVIDER,
-            )
-        return body
+        def refresh_once(response: httpx.Response) -> bool:
+            nonlocal refreshed
+            if response.status_code != 401 or refreshed:
+                return False
+            # The cached token expired or was revoked early: one new token, one repeat.
+            refreshed = True
+            self.forget_token()
+            logger.info("kycapi %s %s: token refused, fetching a new one", method, path)
+            return True
+
+        return self._call(method, path, send, repeat=refresh_once)
 
     def _post(self, path: str, body: Mapping[str, Any]) -> JsonObject:
         return self._json(self._send("POST", path, json=dict(body)))

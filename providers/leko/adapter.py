@@ -62,7 +62,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
@@ -81,7 +81,9 @@ from providers.base import (
     SessionStatus,
     WriteBackRequest,
     WriteBackResult,
+    file_extension,
 )
+from providers.http import client_session
 from providers.leko.client import (
     LIST_PAGE_SIZE,
     SYNC_OVERLAP,
@@ -340,16 +342,6 @@ def normalize(
     )
 
 
-def _extension(content: bytes) -> str:
-    if content.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if content.startswith(b"%PDF"):
-        return "pdf"
-    return "bin"
-
-
 # ---------------------------------------------------------------- write-back mapping
 
 
@@ -415,16 +407,8 @@ class LekoAdapter(ProviderAdapter):
         super().__init__(connection)
         self._client = client
 
-    @contextmanager
-    def _session(self) -> Iterator[LekoClient]:
-        if self._client is not None:
-            yield self._client
-            return
-        client = LekoClient.from_connection(self.connection)
-        try:
-            yield client
-        finally:
-            client.close()
+    def _session(self) -> AbstractContextManager[LekoClient]:
+        return client_session(self._client, lambda: LekoClient.from_connection(self.connection))
 
     @property
     def _test_mode(self) -> bool:
@@ -478,7 +462,7 @@ class LekoAdapter(ProviderAdapter):
                     kind=kind,
                     content=content,
                     external_ref=file_key,
-                    filename=f"{stem}.{_extension(content)}",
+                    filename=f"{stem}.{file_extension(content)}",
                 )
             )
         return tuple(files)

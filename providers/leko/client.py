@@ -64,15 +64,9 @@ implements exactly these):
     the sandbox with the rules written at the top of ``sandbox/views.py`` and
     ``sandbox/services.py`` (who may call what, uploads processed at once).
 
-Retries: 429, 5xx, timeouts and network errors are retried up to
-``settings.PROVIDER_MAX_RETRIES`` times with full-jitter exponential backoff
-(``random.uniform(0, min(cap, base * 2**attempt))``, ``base`` =
-``settings.PROVIDER_BACKOFF_BASE_SECONDS``, ``cap`` = 30 s), or after ``Retry-After``
-when the answer has one; a ``Retry-After`` longer than the cap ends the call at once,
-since waiting it out belongs to the caller's outbox rather than to a blocked worker.
-Then ``ProviderUnavailable``. 401/403 raise ``ProviderAuthError``, 404
-``ProviderNotFound``, other 4xx ``ProviderRejected`` (409 included), each with the
-HTTP status and LE-KO's message.
+Retries, the error mapping and logging are ``providers/http.py``'s (409 is a
+``ProviderRejected`` like any other 4xx), with LE-KO's ``errors[].message`` as the
+message.
 
 Logs carry the method, the path template (``/verifications/{id}``, never the id, a
 file key or the query string), the status and LE-KO's ``requestId``: no personal
@@ -82,26 +76,22 @@ data, no credentials. Successes are logged at DEBUG.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
-import random
-import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Unpack
 from urllib.parse import quote
 
 import httpx
-from django.conf import settings
 
-from providers.base import (
-    ProviderAuthError,
-    ProviderError,
-    ProviderNotFound,
-    ProviderRejected,
-    ProviderUnavailable,
+from providers.base import ProviderAuthError, ProviderError
+from providers.http import (
+    JsonObject,
+    ProviderHTTPClient,
+    TransportOptions,
+    json_or_none,
+    reason_phrase,
 )
 from providers.leko.contract import NOTES_MAX_LENGTH, PAGE_LIMIT_MAX, REJECTION_REASONS
 
@@ -111,13 +101,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PROVIDER: Final = "LE-KO"
-BACKOFF_CAP_SECONDS: Final = 30.0
 LIST_PAGE_SIZE: Final = PAGE_LIMIT_MAX
 MAX_LIST_PAGES: Final = 100_000  # a guard against a listing that never ends
 SYNC_OVERLAP: Final = dt.timedelta(minutes=2)  # choice (a)
 USER_ID_HEADER: Final = "x-current-user-id"
-
-JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -169,28 +156,8 @@ def format_datetime(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "").strip()
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-
-
 def _errors(response: httpx.Response) -> list[JsonObject]:
-    try:
-        body = response.json()
-    except ValueError:
-        return []
+    body = json_or_none(response)
     errors = body.get("errors") if isinstance(body, dict) else None
     return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
@@ -204,10 +171,7 @@ def error_message(response: httpx.Response) -> str:
     ]
     if messages:
         return "; ".join(messages)
-    try:
-        return HTTPStatus(response.status_code).phrase
-    except ValueError:
-        return f"HTTP {response.status_code}"
+    return reason_phrase(response.status_code)
 
 
 def _request_id(response: httpx.Response) -> str:
@@ -217,17 +181,17 @@ def _request_id(response: httpx.Response) -> str:
     return response.headers.get("x-request-id", "")[:80]
 
 
-def _is_retryable(status: int) -> bool:
-    return status == 429 or status >= 500
-
-
 def _segment(value: str) -> str:
     """One path segment: an id or file key can never reach another path."""
     return quote(value, safe="")
 
 
-class LekoClient:
+class LekoClient(ProviderHTTPClient):
     """Typed calls to the LE-KO KYC API; one method per endpoint kycdash uses."""
+
+    provider = PROVIDER
+    log_name = "leko"
+    _logger = logger
 
     def __init__(
         self,
@@ -235,12 +199,7 @@ class LekoClient:
         *,
         token: str,
         user_id: str,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        backoff_base: float | None = None,
-        backoff_cap: float = BACKOFF_CAP_SECONDS,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        **options: Unpack[TransportOptions],
     ):
         words = token.split()
         if words and words[0].lower() == "bearer":  # pasted with its scheme
@@ -255,138 +214,33 @@ class LekoClient:
                 "the connection's user_id credential is not a UUID", provider=PROVIDER
             ) from None
         self.user_id = user_id
-        self.max_retries = settings.PROVIDER_MAX_RETRIES if max_retries is None else max_retries
-        self.backoff_base = (
-            settings.PROVIDER_BACKOFF_BASE_SECONDS if backoff_base is None else backoff_base
-        )
-        self.backoff_cap = backoff_cap
-        self._sleep = sleep
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            timeout=settings.PROVIDER_TIMEOUT_SECONDS if timeout is None else timeout,
-            transport=transport,
+        super().__init__(
+            base_url,
             headers={
                 "Authorization": f"Bearer {token}",
                 USER_ID_HEADER: user_id,
                 "Accept": "application/json",
                 "User-Agent": "kycdash-leko/1",
             },
+            **options,
         )
 
     @classmethod
-    def from_connection(cls, connection: ProviderConnection, **kwargs: Any) -> LekoClient:
+    def connection_arguments(cls, connection: ProviderConnection) -> dict[str, Any]:
         credentials = connection.credentials or {}
-        return cls(
-            connection.base_url,
-            token=str(credentials.get("token") or ""),
-            user_id=str(credentials.get("user_id") or ""),
-            **kwargs,
-        )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> LekoClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        return {
+            "token": str(credentials.get("token") or ""),
+            "user_id": str(credentials.get("user_id") or ""),
+        }
 
     # ------------------------------------------------------------ transport
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before retry ``attempt + 1``; None: do not retry in-process."""
-        if retry_after is not None:
-            return retry_after if retry_after <= self.backoff_cap else None
-        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+    def _error_message(self, answer: httpx.Response) -> str:
+        return error_message(answer)
 
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        template: str,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        accept: str | None = None,
-    ) -> httpx.Response:
-        """One call with retries; ``template`` is the path as logged (no ids, no keys)."""
-        headers = {"Accept": accept} if accept else None
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            retry_after: float | None = None
-            try:
-                response = self._http.request(
-                    method, path, params=params, json=json, headers=headers
-                )
-            except httpx.TransportError as exc:
-                logger.warning(
-                    "leko %s %s failed: %s (attempt %d)",
-                    method,
-                    template,
-                    type(exc).__name__,
-                    attempt + 1,
-                )
-                failure = ProviderUnavailable(
-                    f"{type(exc).__name__} while calling {template}", provider=PROVIDER
-                )
-            else:
-                status = response.status_code
-                elapsed_ms = (time.monotonic() - started) * 1000
-                if status < 400:
-                    logger.debug(
-                        "leko %s %s -> %s in %.0f ms (attempt %d)",
-                        method,
-                        template,
-                        status,
-                        elapsed_ms,
-                        attempt + 1,
-                    )
-                    return response
-                logger.warning(
-                    "leko %s %s -> %s in %.0f ms (attempt %d, requestId %s)",
-                    method,
-                    template,
-                    status,
-                    elapsed_ms,
-                    attempt + 1,
-                    _request_id(response) or "-",
-                )
-                message = error_message(response)
-                if not _is_retryable(status):
-                    raise self._client_error(status, message)
-                failure = ProviderUnavailable(message, status_code=status, provider=PROVIDER)
-                retry_after = _retry_after_seconds(response)
-            if attempt >= self.max_retries:
-                raise failure
-            delay = self._backoff(attempt, retry_after)
-            if delay is None:
-                raise failure
-            self._sleep(delay)
-            attempt += 1
-
-    @staticmethod
-    def _client_error(status: int, message: str) -> ProviderError:
-        if status in (401, 403):
-            return ProviderAuthError(message, status_code=status, provider=PROVIDER)
-        if status == 404:
-            return ProviderNotFound(message, status_code=status, provider=PROVIDER)
-        return ProviderRejected(message, status_code=status, provider=PROVIDER)
-
-    @staticmethod
-    def _json(response: httpx.Response) -> JsonObject:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise ProviderError(
-                "LE-KO answered with a body that is not a JSON object",
-                status_code=response.status_code,
-                provider=PROVIDER,
-            )
-        return body
+    def _log_note(self, answer: httpx.Response) -> str:
+        """A failed answer's line carries LE-KO's ``requestId`` (or ``-``)."""
+        return f", requestId {_request_id(answer) or '-'}" if answer.status_code >= 400 else ""
 
     # ------------------------------------------------------------ reads
 
@@ -399,9 +253,7 @@ class LekoClient:
         params: dict[str, Any] = {"number": number, "limit": limit}
         if coach_id:
             params["coachId"] = coach_id
-        body = self._json(
-            self._request("GET", "/verifications", template="/verifications", params=params)
-        )
+        body = self._json(self._request("GET", "/verifications", params=params))
         rows = body.get("data", [])
         if not isinstance(rows, list):
             raise ProviderError(
@@ -443,14 +295,17 @@ class LekoClient:
             self._request(
                 "GET",
                 f"/verifications/{_segment(verification_id)}",
-                template="/verifications/{id}",
+                route="/verifications/{id}",
             )
         )
 
     def file(self, file_key: str) -> bytes:
         """``GET /files/{fileKey}`` (choice (b)): the image bytes of a file key."""
         response = self._request(
-            "GET", f"/files/{_segment(file_key)}", template="/files/{fileKey}", accept="*/*"
+            "GET",
+            f"/files/{_segment(file_key)}",
+            route="/files/{fileKey}",
+            headers={"Accept": "*/*"},
         )
         return response.content
 
@@ -472,7 +327,7 @@ class LekoClient:
         response = self._request(
             "PUT",
             f"/verifications/{_segment(verification_id)}/admin",
-            template="/verifications/{id}/admin",
+            route="/verifications/{id}/admin",
             json=body,
         )
         return WriteResponse(response.status_code, self._json(response))

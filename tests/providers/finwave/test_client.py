@@ -10,6 +10,7 @@ import logging
 import httpx
 import pytest
 
+from providers import http as provider_http
 from providers.base import (
     ProviderAuthError,
     ProviderError,
@@ -17,7 +18,6 @@ from providers.base import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from providers.finwave import client as client_module
 from providers.finwave.client import EvidenceArchiveRejected, FinwaveClient, api_root
 from tests.providers.finwave.conftest import TOKEN
 
@@ -118,7 +118,7 @@ def test_5xx_is_retried_with_full_jitter_exponential_backoff(monkeypatch):
         bounds.append((low, high))
         return high / 2
 
-    monkeypatch.setattr(client_module.random, "uniform", fake_uniform)
+    monkeypatch.setattr(provider_http.random, "uniform", fake_uniform)
     script = Script(error(503, "down"), error(502, "bad gateway"), httpx.Response(200, json=RESULT))
     sleeps: list[float] = []
     assert make_client(script, sleeps=sleeps, backoff_base=0.5).result("abc") == RESULT
@@ -129,7 +129,7 @@ def test_5xx_is_retried_with_full_jitter_exponential_backoff(monkeypatch):
 
 def test_backoff_is_capped(monkeypatch):
     bounds = []
-    monkeypatch.setattr(client_module.random, "uniform", lambda a, b: bounds.append(b) or 0)
+    monkeypatch.setattr(provider_http.random, "uniform", lambda a, b: bounds.append(b) or 0)
     with pytest.raises(ProviderUnavailable):
         make_client(Script(error(500, "boom")), backoff_base=10, backoff_cap=15).result("abc")
     assert bounds == [10, 15, 15]

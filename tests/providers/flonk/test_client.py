@@ -10,6 +10,7 @@ import logging
 import httpx
 import pytest
 
+from providers import http as provider_http
 from providers.base import (
     ProviderAuthError,
     ProviderError,
@@ -17,7 +18,6 @@ from providers.base import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from providers.flonk import client as client_module
 from providers.flonk.client import FlonkClient, error_code, format_datetime, parse_datetime
 from tests.factories import ConnectionFactory
 from tests.providers.flonk.conftest import SECRET_KEY, flonk_error, tiny_jpeg
@@ -108,7 +108,7 @@ def test_5xx_is_retried_with_full_jitter_exponential_backoff(monkeypatch):
         bounds.append((low, high))
         return high / 2
 
-    monkeypatch.setattr(client_module.random, "uniform", fake_uniform)
+    monkeypatch.setattr(provider_http.random, "uniform", fake_uniform)
     script = Script(
         flonk_error(503, "api_error", "down"),
         flonk_error(502, "api_error", "bad gateway"),
@@ -123,7 +123,7 @@ def test_5xx_is_retried_with_full_jitter_exponential_backoff(monkeypatch):
 
 def test_backoff_is_capped(monkeypatch):
     bounds = []
-    monkeypatch.setattr(client_module.random, "uniform", lambda a, b: bounds.append(b) or 0)
+    monkeypatch.setattr(provider_http.random, "uniform", lambda a, b: bounds.append(b) or 0)
     script = Script(flonk_error(500, "api_error", "boom"))
     with pytest.raises(ProviderUnavailable):
         make_client(script, backoff_base=10, backoff_cap=15, max_retries=3).get_session("x")

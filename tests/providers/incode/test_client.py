@@ -11,6 +11,7 @@ import logging
 import httpx
 import pytest
 
+from providers import http as provider_http
 from providers.base import (
     ProviderAuthError,
     ProviderError,
@@ -18,7 +19,6 @@ from providers.base import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from providers.incode import client as client_module
 from providers.incode.client import IncodeClient
 from tests.providers.incode.conftest import ADMIN_TOKEN, API_KEY, tiny_png
 
@@ -97,7 +97,7 @@ def test_5xx_is_retried_with_full_jitter_exponential_backoff(monkeypatch):
         bounds.append((low, high))
         return high / 2
 
-    monkeypatch.setattr(client_module.random, "uniform", fake_uniform)
+    monkeypatch.setattr(provider_http.random, "uniform", fake_uniform)
     script = Script(
         error(503, "down"), error(502, "bad gateway"), httpx.Response(200, json=OK_STATUS)
     )
@@ -111,7 +111,7 @@ def test_5xx_is_retried_with_full_jitter_exponential_backoff(monkeypatch):
 
 def test_backoff_is_capped(monkeypatch):
     bounds = []
-    monkeypatch.setattr(client_module.random, "uniform", lambda a, b: bounds.append(b) or 0)
+    monkeypatch.setattr(provider_http.random, "uniform", lambda a, b: bounds.append(b) or 0)
     script = Script(error(500, "boom"))
     client = make_client(script, backoff_base=10, backoff_cap=15, max_retries=3)
     with pytest.raises(ProviderUnavailable):

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from django.core.cache import cache
 
+from providers import http as provider_http
 from providers.base import (
     ProviderAuthError,
     ProviderError,
@@ -245,7 +246,7 @@ def test_5xx_is_retried_with_full_jitter_exponential_backoff(monkeypatch):
         bounds.append((low, high))
         return high / 2
 
-    monkeypatch.setattr(client_module.random, "uniform", fake_uniform)
+    monkeypatch.setattr(provider_http.random, "uniform", fake_uniform)
     script = Script(api_error(503, "down"), api_error(500, "boom"), ok())
     sleeps: list[float] = []
     assert make_client(script, sleeps=sleeps, backoff_base=0.5).read_session("s-1") == SESSION
@@ -256,7 +257,7 @@ def test_5xx_is_retried_with_full_jitter_exponential_backoff(monkeypatch):
 
 def test_backoff_is_capped(monkeypatch):
     bounds = []
-    monkeypatch.setattr(client_module.random, "uniform", lambda a, b: bounds.append(b) or 0)
+    monkeypatch.setattr(provider_http.random, "uniform", lambda a, b: bounds.append(b) or 0)
     script = Script(api_error(500, "boom"))
     with pytest.raises(ProviderUnavailable):
         make_client(script, backoff_base=10, backoff_cap=15, max_retries=3).read_session("s")

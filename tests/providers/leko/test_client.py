@@ -12,6 +12,7 @@ import logging
 import httpx
 import pytest
 
+from providers import http as provider_http
 from providers.base import (
     ProviderAuthError,
     ProviderError,
@@ -19,7 +20,6 @@ from providers.base import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from providers.leko import client as client_module
 from providers.leko.client import LekoClient, admin_approval_body, error_message
 from tests.providers.leko import contract
 from tests.providers.leko.conftest import (
@@ -135,7 +135,7 @@ def test_5xx_and_429_are_retried_with_full_jitter_exponential_backoff(monkeypatc
         bounds.append((low, high))
         return high / 2
 
-    monkeypatch.setattr(client_module.random, "uniform", fake_uniform)
+    monkeypatch.setattr(provider_http.random, "uniform", fake_uniform)
     script = Script(
         errors(503, "unexpected", "down"),
         errors(429, "tooManyRequests", "slow down"),
@@ -152,7 +152,7 @@ def test_5xx_and_429_are_retried_with_full_jitter_exponential_backoff(monkeypatc
 
 def test_backoff_is_capped(monkeypatch):
     bounds = []
-    monkeypatch.setattr(client_module.random, "uniform", lambda a, b: bounds.append(b) or 0)
+    monkeypatch.setattr(provider_http.random, "uniform", lambda a, b: bounds.append(b) or 0)
     client = make_client(
         Script(errors(502, "internal", "x")), backoff_base=10, backoff_cap=15, max_retries=3
     )

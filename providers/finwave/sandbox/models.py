@@ -7,13 +7,14 @@ so several gunicorn or test-server processes see the same provider.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import string
 
 from django.db import models
 from django.utils import timezone
+
+from providers.sandbox_kit import models as kit
 
 ID_ALPHABET = string.ascii_letters + string.digits
 RESULT_ORDER = (
@@ -37,7 +38,7 @@ def mask(secret: str) -> str:
     return f"{secret[:4]}…" if len(secret) > 4 else "…"
 
 
-class Account(models.Model):
+class Account(kit.FaultInjection):
     """One simulated Finwave customer: its client token, default webhook and faults."""
 
     name = models.CharField(max_length=100, blank=True)
@@ -45,19 +46,6 @@ class Account(models.Model):
     # The webhook given to onboardings the sandbox creates itself (demo, tests); the
     # ones created through POST /integrations carry the webhook of their request.
     default_webhook = models.URLField(max_length=500, blank=True)
-
-    # Fault injection: tests and demos make the provider misbehave on purpose.
-    fault_next = models.PositiveIntegerField(
-        default=0, help_text="Answer 503 to this many of the next requests."
-    )
-    fault_down = models.BooleanField(default=False, help_text="Answer 503 until turned off.")
-    fault_delay_ms = models.PositiveIntegerField(
-        default=0, help_text="Wait this long before answering any request."
-    )
-    fault_retry_after = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds sent as Retry-After with injected 503s."
-    )
-    faults_served = models.PositiveIntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -173,65 +161,28 @@ class EvidenceFile(models.Model):
         return self.filename
 
 
-class ReceivedCall(models.Model):
+class ReceivedCall(kit.ReceivedCall):
     """A write call the sandbox received, and what it answered: the provider's ear.
 
     Finwave takes one write, the creation of an onboarding; a decision kycdash tried to
     write would land here too (as a rejected call to an unknown path).
     """
 
-    class Outcome(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        REPLAY = "replay", "Repeat of a customId"
-        FAULT = "fault", "Injected fault"
-        REJECTED = "rejected", "Rejected"
+    subject_field = "onboarding_id"
+    outcome_labels = {"replay": "Repeat of a customId"}
 
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="calls"
-    )
     onboarding_id = models.CharField(max_length=40, blank=True, db_index=True)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=300)
-    headers = models.JSONField(default=dict, blank=True)
-    body = models.JSONField(null=True, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(default=dict, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("-received_at", "-id")
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path} → {self.response_status} ({self.outcome})"
-
-    @property
-    def body_json(self) -> str:
-        return "" if self.body is None else json.dumps(self.body, ensure_ascii=False)
 
 
-class Notification(models.Model):
+class Notification(kit.Notification):
     """A webhook delivery the sandbox made (or failed to make)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
     onboarding_id = models.CharField(max_length=40, blank=True)
     result = models.CharField(max_length=12)
-    url = models.CharField(max_length=500, blank=True)
-    payload = models.JSONField(default=dict)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("-sent_at", "-id")
 
     def __str__(self) -> str:
         outcome = self.response_status if self.response_status is not None else "failed"
         return f"{self.result} of {self.onboarding_id} → {outcome}"
-
-    @property
-    def delivered(self) -> bool:
-        return self.response_status is not None and 200 <= self.response_status < 300
 
     @property
     def masked_url(self) -> str:

@@ -19,17 +19,15 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -45,6 +43,14 @@ from providers.finwave.sandbox.models import (
     mask,
     mask_webhook,
 )
+from providers.sandbox_kit import faults, recording
+from providers.sandbox_kit.control import (
+    ControlError,
+    control,
+    faults_view,
+    optional,
+    require_enabled,
+)
 
 TOKEN_HEADER = "gestok-client-token"  # noqa: S105 (a header name)
 BASE_PATH = "/management"
@@ -53,7 +59,6 @@ LANGS = ("ENG",)
 REDIRECT_TYPES = (1, 2, 3, 4)
 PHONE_COUNTRY_CODE = re.compile(r"\+\d{1,4}")
 PHONE = re.compile(r"\d{6,15}")
-LOGGED_STRING_LIMIT = 200
 PAGE_LOG_LIMIT = 200
 
 
@@ -134,30 +139,6 @@ def _onboarding(ctx: Context, onboarding_id: str) -> Onboarding:
     return onboarding
 
 
-def _shorten(value: Any) -> Any:
-    """A JSON value fit for the log: long strings cut down."""
-    if isinstance(value, str) and len(value) > LOGGED_STRING_LIMIT:
-        return f"{value[:40]}… ({len(value)} characters)"
-    if isinstance(value, dict):
-        return {k: _shorten(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shorten(v) for v in value]
-    return value
-
-
-def _loggable_body(request: HttpRequest) -> Any:
-    try:
-        raw = request.body
-    except RequestDataTooBig:
-        return {"unreadable": "request body too large"}
-    if not raw.strip():
-        return None
-    try:
-        return _shorten(json.loads(raw))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return {"unparsed": raw[:LOGGED_STRING_LIMIT].decode("utf-8", "replace")}
-
-
 def _log_call(
     request: HttpRequest,
     path: str,
@@ -166,22 +147,23 @@ def _log_call(
     result: Result,
     onboarding_id: str = "",
 ) -> ReceivedCall:
-    headers = {name: request.headers[name] for name in RECORDED_HEADERS if name in request.headers}
+    headers = recording.recorded_headers(request, RECORDED_HEADERS)
     if TOKEN_HEADER in request.headers:
         headers[TOKEN_HEADER] = mask(request.headers[TOKEN_HEADER])  # the page is not a vault
-    body = _loggable_body(request)
+    body = recording.loggable_body(request)
     if isinstance(body, dict) and isinstance(body.get("webhook"), str):
         body["webhook"] = mask_webhook(body["webhook"])  # kycdash's secret is in its path
-    return ReceivedCall.objects.create(
-        account=account,
-        onboarding_id=onboarding_id[:40],
-        method=request.method or "",
+    return recording.record_call(
+        ReceivedCall,
+        request,
         path=path,
+        account=account,
+        outcome=outcome,
+        status=result.status,
+        response_body=result.body,
         headers=headers,
         body=body,
-        outcome=outcome,
-        response_status=result.status,
-        response_body=result.body,
+        subject=onboarding_id,
     )
 
 
@@ -193,8 +175,7 @@ def _serve(
     write: bool,
 ) -> HttpResponse:
     account = _account_for(request)
-    if account is not None and account.fault_delay_ms:
-        time.sleep(min(account.fault_delay_ms, services.MAX_DELAY_MS) / 1000)
+    faults.delay(account)
     outcome, retry_after = ReceivedCall.Outcome.REJECTED, None
     try:
         if account is not None and services.take_fault(account):
@@ -366,54 +347,6 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
 # ---------------------------------------------------------------- control endpoints
 
 
-class ControlError(Exception):
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def control(methods: tuple[str, ...]):
-    """A JSON control endpoint: CSRF-exempt, and only while sandboxes are enabled."""
-
-    def decorate(view: Callable[..., dict[str, Any]]) -> Callable[..., HttpResponse]:
-        @csrf_exempt
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not settings.SANDBOXES_ENABLED:
-                raise Http404("sandboxes are disabled")
-            if request.method not in methods:
-                return JsonResponse({"error": f"use {' or '.join(methods)}"}, status=405)
-            try:
-                data: dict[str, Any] = {}
-                if request.method == "POST" and request.body.strip():
-                    data = json.loads(request.body)
-                    if not isinstance(data, dict):
-                        raise ControlError("the body must be a JSON object")
-                return JsonResponse(view(request, data, *args, **kwargs))
-            except json.JSONDecodeError:
-                return JsonResponse({"error": "malformed JSON"}, status=400)
-            except (ControlError, ValueError, TypeError) as exc:
-                status = getattr(exc, "status", 400)
-                if isinstance(exc, services.TransitionRefused):
-                    status = 409
-                return JsonResponse({"error": str(exc)}, status=status)
-
-        wrapper.__name__ = view.__name__
-        wrapper.__doc__ = view.__doc__
-        return wrapper
-
-    return decorate
-
-
-def _optional(data: dict[str, Any], key: str, kind: type) -> Any:
-    value = data.get(key)
-    # bool is an int to Python, not to a JSON caller: true is no number of faults
-    wrong_bool = isinstance(value, bool) and kind is not bool
-    if value is not None and (wrong_bool or not isinstance(value, kind)):
-        raise ControlError(f"{key} must be of type {kind.__name__}")
-    return value
-
-
 def _control_account(token: Any) -> Account:
     if not isinstance(token, str) or not token:
         raise ControlError("client_token is required")
@@ -428,13 +361,7 @@ def _account_dict(account: Account) -> dict[str, Any]:
         "client_token": account.client_token,
         "name": account.name,
         "default_webhook": account.masked_default_webhook,
-        "faults": {
-            "fail_next": account.fault_next,
-            "down": account.fault_down,
-            "delay_ms": account.fault_delay_ms,
-            "retry_after": account.fault_retry_after,
-            "served": account.faults_served,
-        },
+        "faults": faults.faults_dict(account),
     }
 
 
@@ -463,7 +390,7 @@ def _notification_dict(notification: Notification) -> dict[str, Any]:
 def control_account(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """{"client_token", "name"?} -> the client (created when new)."""
     account = services.account_get_or_create(
-        _optional(data, "client_token", str) or "", name=_optional(data, "name", str) or ""
+        optional(data, "client_token", str) or "", name=optional(data, "name", str) or ""
     )
     return _account_dict(account)
 
@@ -472,26 +399,15 @@ def control_account(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any
 def control_webhook(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """{"client_token", "url"}: the webhook of onboardings the sandbox creates itself."""
     account = _control_account(data.get("client_token"))
-    services.account_configure_webhook(account, _optional(data, "url", str) or "")
+    services.account_configure_webhook(account, optional(data, "url", str) or "")
     return _account_dict(account)
 
 
-@control(("POST",))
-def control_faults(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """{"client_token", "fail_next"?, "down"?, "delay_ms"?, "retry_after"?, "clear"?}"""
-    account = _control_account(data.get("client_token"))
-    if data.get("clear"):
-        services.account_clear_faults(account)
-    services.account_set_faults(
-        account,
-        fail_next=_optional(data, "fail_next", int),
-        down=_optional(data, "down", bool),
-        delay_ms=_optional(data, "delay_ms", int),
-        retry_after=(
-            _optional(data, "retry_after", int) if "retry_after" in data else services.UNSET
-        ),
-    )
-    return _account_dict(account)
+control_faults = faults_view(
+    lambda data: _control_account(data.get("client_token")),
+    _account_dict,
+    """{"client_token", "fail_next"?, "down"?, "delay_ms"?, "retry_after"?, "clear"?}""",
+)
 
 
 @control(("POST",))
@@ -502,15 +418,15 @@ def control_create_onboarding(request: HttpRequest, data: dict[str, Any]) -> dic
     scenario = data.get("scenario")
     if scenario not in scenarios.SCENARIOS:
         raise ControlError(f"scenario must be one of {', '.join(scenarios.SCENARIOS)}")
-    custom_id = _optional(data, "custom_id", str)
+    custom_id = optional(data, "custom_id", str)
     if custom_id and Onboarding.objects.filter(account=account, custom_id=custom_id).exists():
         raise ControlError("this client already has an onboarding with this custom_id", 409)
     onboarding = services.onboarding_create(
         account,
         scenario,
         custom_id=custom_id,
-        seed=_optional(data, "seed", int),
-        archive=_optional(data, "archive", str) or "",
+        seed=optional(data, "seed", int),
+        archive=optional(data, "archive", str) or "",
         with_images=data.get("with_images", True) is not False,
     )
     answer = _onboarding_dict(request, onboarding)
@@ -529,7 +445,7 @@ def control_advance(
     to = data.get("to")
     if not isinstance(to, str):
         raise ControlError("to is required: INPROCESS, FINISHED, INCOMPLETED or TIMEOUT")
-    scenario = _optional(data, "scenario", str)
+    scenario = optional(data, "scenario", str)
     if scenario is not None and scenario not in scenarios.SCENARIOS:
         raise ControlError(f"scenario must be one of {', '.join(scenarios.SCENARIOS)}")
     onboarding = services.onboarding_advance(
@@ -569,15 +485,10 @@ def control_received(request: HttpRequest, data: dict[str, Any]) -> dict[str, An
 # ---------------------------------------------------------------- pages
 
 
-def _enabled() -> None:
-    if not settings.SANDBOXES_ENABLED:
-        raise Http404("sandboxes are disabled")
-
-
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """What the provider holds and heard: clients, onboardings, calls, webhooks."""
-    _enabled()
+    require_enabled()
     return render(
         request,
         "finwave_sandbox/index.html",
@@ -595,7 +506,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def onboarding_page(request: HttpRequest, onboarding_id: str) -> HttpResponse:
     """The ``url`` handed out by POST /integrations: where the user would onboard."""
-    _enabled()
+    require_enabled()
     onboarding = get_object_or_404(Onboarding, pk=onboarding_id)
     return render(request, "finwave_sandbox/onboarding.html", {"onboarding": onboarding})
 
@@ -603,6 +514,6 @@ def onboarding_page(request: HttpRequest, onboarding_id: str) -> HttpResponse:
 @require_GET
 def evidence_file(request: HttpRequest, onboarding_id: str, role: str) -> HttpResponse:
     """One stored file, for the page's links."""
-    _enabled()
+    require_enabled()
     stored = get_object_or_404(EvidenceFile, onboarding_id=onboarding_id, role=role)
     return HttpResponse(bytes(stored.content), content_type=stored.content_type)

@@ -8,13 +8,13 @@ gunicorn or test-server processes see the same provider.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 import string
 
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
+
+from providers.sandbox_kit import models as kit
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -42,8 +42,10 @@ def iso(value: dt.datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-class Account(models.Model):
+class Account(kit.FaultStatusInjection):
     """One simulated Flonk project: its secret key, webhook endpoint, PoA settings, faults."""
+
+    FAULT_STATUSES = (503, 429)  # api_error, rate_limited
 
     class SignatureScheme(models.TextChoices):
         BOTH = "both", "X-Signature and legacy X-Signature-256"
@@ -61,22 +63,6 @@ class Account(models.Model):
     # UpdatePoaSettingsDto: which confidences Flonk approves itself or sends to review.
     poa_auto_approve_threshold = models.FloatField(default=0.85)
     poa_manual_review_threshold = models.FloatField(default=0.5)
-
-    # Fault injection: tests and demos make the provider misbehave on purpose.
-    fault_next = models.PositiveIntegerField(
-        default=0, help_text="Answer fault_status to this many of the next requests."
-    )
-    fault_down = models.BooleanField(default=False, help_text="Answer 503 until turned off.")
-    fault_delay_ms = models.PositiveIntegerField(
-        default=0, help_text="Wait this long before answering any request."
-    )
-    fault_retry_after = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds sent as Retry-After with injected faults."
-    )
-    fault_status = models.PositiveSmallIntegerField(
-        default=503, help_text="503 (api_error) or 429 (rate_limited) for fault_next."
-    )
-    faults_served = models.PositiveIntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -198,71 +184,26 @@ class Note(models.Model):
         }
 
 
-class ReceivedCall(models.Model):
+class ReceivedCall(kit.IdempotentReceivedCall):
     """A write call the sandbox received, and what it answered: the provider's ear."""
 
-    class Outcome(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        REPLAY = "replay", "Idempotent replay"
-        FAULT = "fault", "Injected fault"
-        REJECTED = "rejected", "Rejected"
+    subject_field = "session_id"
 
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="calls"
-    )
     session_id = models.CharField(max_length=100, blank=True, db_index=True)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=300)
-    headers = models.JSONField(default=dict, blank=True)
-    body = models.JSONField(null=True, blank=True)
-    idempotency_key = models.CharField(max_length=255, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(default=dict, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("-received_at", "-id")
-        constraints = [
-            # The database, not the view, guarantees one application per key: two
-            # concurrent deliveries of the same key cannot both be applied.
-            models.UniqueConstraint(
-                fields=["account", "idempotency_key"],
-                condition=Q(outcome="applied") & ~Q(idempotency_key=""),
-                name="flonk_sandbox_one_application_per_key",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path} → {self.response_status} ({self.outcome})"
-
-    @property
-    def body_json(self) -> str:
-        return "" if self.body is None else json.dumps(self.body, ensure_ascii=False)
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(kit.Notification):
     """A signed webhook event the sandbox sent (or failed to send)."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="deliveries")
     session_id = models.CharField(max_length=40, blank=True)
     event_id = models.CharField(max_length=100)
     event_type = models.CharField(max_length=60)
-    url = models.CharField(max_length=500, blank=True)
-    payload = models.JSONField(default=dict)
     signature_headers = models.JSONField(default=dict, blank=True)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    sent_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ("-sent_at", "-id")
+    class Meta(kit.Notification.Meta):
         verbose_name_plural = "webhook deliveries"
 
     def __str__(self) -> str:
         result = self.response_status if self.response_status is not None else "failed"
         return f"{self.event_type} {self.event_id} → {result}"
-
-    @property
-    def delivered(self) -> bool:
-        return self.response_status is not None and 200 <= self.response_status < 300

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import httpx
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from providers.flonk.sandbox import scenarios
@@ -33,13 +33,18 @@ from providers.flonk.sandbox.models import (
     new_prefixed_id,
     new_session_id,
 )
+from providers.sandbox_kit import faults, recording
 
 logger = logging.getLogger(__name__)
 
 NOTIFY_TIMEOUT_SECONDS: Final = 5.0
-MAX_DELAY_MS: Final = 30_000
 SECRET_KEY_PREFIXES: Final = ("sk_test_", "sk_live_")
-FAULT_STATUSES: Final = (503, 429)
+
+# The kit's fault injection, under the names the sandbox's callers use.
+UNSET: Final = faults.UNSET
+account_set_faults = faults.set_faults
+account_clear_faults = faults.clear_faults
+take_fault = faults.take_fault
 DEFAULT_EXPIRY_MINUTES: Final = 5  # CreateSessionDto's default
 SCENARIO_EXPIRY_MINUTES: Final = 30
 # Scenarios whose person was verified and can be met again as a duplicate.
@@ -56,13 +61,6 @@ EVENT_ONLY_FIELDS: Final = {
     "verification.updated": ("updated_at", "updated_by"),
 }
 ALL_EVENT_ONLY_FIELDS: Final = frozenset(f for fields in EVENT_ONLY_FIELDS.values() for f in fields)
-
-
-class _Unset:
-    """Marks an argument the caller did not pass (None is a meaningful value)."""
-
-
-UNSET: Final = _Unset()
 
 
 class InvalidState(Exception):
@@ -106,70 +104,6 @@ def account_configure_webhook(
         fields.append("signature_scheme")
     account.save(update_fields=fields)
     return account
-
-
-def account_set_faults(
-    account: Account,
-    *,
-    fail_next: int | None = None,
-    down: bool | None = None,
-    delay_ms: int | None = None,
-    status: int | None = None,
-    retry_after: int | _Unset | None = UNSET,
-) -> Account:
-    """Change the injected faults; arguments left out keep their current value.
-
-    ``fail_next``: answer ``status`` (503 ``api_error`` or 429 ``rate_limited``) to that
-    many of the next requests; ``down``: answer 503 to every request until set back to
-    False; ``delay_ms``: wait before answering; ``retry_after``: seconds sent as
-    Retry-After with the injected answers (None: no header).
-    """
-    fields = []
-    if fail_next is not None:
-        if fail_next < 0:
-            raise ValueError("fail_next must be >= 0")
-        account.fault_next = fail_next
-        fields.append("fault_next")
-    if down is not None:
-        account.fault_down = down
-        fields.append("fault_down")
-    if delay_ms is not None:
-        if not 0 <= delay_ms <= MAX_DELAY_MS:
-            raise ValueError(f"delay_ms must be between 0 and {MAX_DELAY_MS}")
-        account.fault_delay_ms = delay_ms
-        fields.append("fault_delay_ms")
-    if status is not None:
-        if status not in FAULT_STATUSES:
-            raise ValueError("status must be 503 or 429")
-        account.fault_status = status
-        fields.append("fault_status")
-    if not isinstance(retry_after, _Unset):
-        if retry_after is not None and retry_after < 0:
-            raise ValueError("retry_after must be >= 0")
-        account.fault_retry_after = retry_after
-        fields.append("fault_retry_after")
-    if fields:
-        account.save(update_fields=fields)
-    return account
-
-
-def account_clear_faults(account: Account) -> Account:
-    """Back to a healthy provider."""
-    return account_set_faults(
-        account, fail_next=0, down=False, delay_ms=0, status=503, retry_after=None
-    )
-
-
-def take_fault(account: Account) -> int | None:
-    """The status of an injected fault this request must get (consumes one), or None."""
-    if account.fault_down:
-        Account.objects.filter(pk=account.pk).update(faults_served=F("faults_served") + 1)
-        return 503
-    # One UPDATE decides, so concurrent requests in several processes share the count.
-    taken = Account.objects.filter(pk=account.pk, fault_next__gt=0).update(
-        fault_next=F("fault_next") - 1, faults_served=F("faults_served") + 1
-    )
-    return account.fault_status if taken == 1 else None
 
 
 # ---------------------------------------------------------------- sessions
@@ -440,33 +374,14 @@ def received_calls(
     outcome: str | None = None,
 ) -> QuerySet[ReceivedCall]:
     """The write calls the sandbox heard, newest first, optionally filtered."""
-    calls = ReceivedCall.objects.select_related("account").order_by("-received_at", "-id")
-    if account is not None:
-        calls = calls.filter(account=account)
-    if session_id is not None:
-        calls = calls.filter(session_id=session_id)
-    if path is not None:
-        calls = calls.filter(path=path)
-    if outcome is not None:
-        calls = calls.filter(outcome=outcome)
-    return calls
+    return recording.received_calls(
+        ReceivedCall, account=account, subject=session_id, path=path, outcome=outcome
+    )
 
 
 def call_as_dict(call: ReceivedCall) -> dict[str, Any]:
     """The JSON shape of one log entry (the ``_control/received`` endpoint)."""
-    return {
-        "id": call.pk,
-        "received_at": call.received_at.isoformat(),
-        "method": call.method,
-        "path": call.path,
-        "headers": call.headers,
-        "body": call.body,
-        "idempotency_key": call.idempotency_key,
-        "session_id": call.session_id,
-        "outcome": call.outcome,
-        "response_status": call.response_status,
-        "response_body": call.response_body,
-    }
+    return recording.call_as_dict(call)
 
 
 def delivery_as_dict(delivery: WebhookDelivery) -> dict[str, Any]:

@@ -26,11 +26,10 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -44,6 +43,14 @@ from providers.flonk.sandbox.models import (
     SessionImage,
     WebhookDelivery,
     iso,
+)
+from providers.sandbox_kit import faults, recording
+from providers.sandbox_kit.control import (
+    ControlError,
+    control,
+    faults_view,
+    optional,
+    require_enabled,
 )
 
 DEFAULT_VERSION = "1.9.1"
@@ -60,7 +67,6 @@ NOTE_MAX_CHARS = 5000
 REASON_MAX_CHARS = 500
 REVIEWER_MAX_CHARS = 200
 IDEMPOTENCY_KEY_MAX_CHARS = 255
-LOGGED_STRING_LIMIT = 200
 PAGE_LOG_LIMIT = 200
 WIDGET_BASE = "https://widget.flonk.id"
 
@@ -201,32 +207,8 @@ def _session(ctx: Context) -> KycSession:
     return session
 
 
-def _shorten(value: Any) -> Any:
-    """A JSON value fit for the log: long strings cut down."""
-    if isinstance(value, str) and len(value) > LOGGED_STRING_LIMIT:
-        return f"{value[:40]}… ({len(value)} characters)"
-    if isinstance(value, dict):
-        return {k: _shorten(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shorten(v) for v in value]
-    return value
-
-
-def _loggable_body(request: HttpRequest) -> Any:
-    try:
-        raw = request.body
-    except RequestDataTooBig:
-        return {"unreadable": "request body too large"}
-    if not raw.strip():
-        return None
-    try:
-        return _shorten(json.loads(raw))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return {"unparsed": raw[:LOGGED_STRING_LIMIT].decode("utf-8", "replace")}
-
-
 def _recorded_headers(request: HttpRequest) -> dict[str, str]:
-    headers = {name: request.headers[name] for name in RECORDED_HEADERS if name in request.headers}
+    headers = recording.recorded_headers(request, RECORDED_HEADERS)
     token = _bearer(request)
     if token:
         # The key's kind and last four characters: enough to tell accounts apart.
@@ -243,17 +225,17 @@ def _log_call(
     outcome: str,
     result: Result,
 ) -> ReceivedCall:
-    return ReceivedCall.objects.create(
+    return recording.record_call(
+        ReceivedCall,
+        request,
+        path=path,
         account=account,
-        session_id=session_id[:100],
-        method=request.method or "",
-        path=path[:300],
-        headers=_recorded_headers(request),
-        body=_loggable_body(request),
-        idempotency_key=request.headers.get("Idempotency-Key", "")[:IDEMPOTENCY_KEY_MAX_CHARS],
         outcome=outcome,
-        response_status=result.status,
+        status=result.status,
         response_body=result.body,
+        headers=_recorded_headers(request),
+        subject=session_id,
+        idempotency_key=request.headers.get("Idempotency-Key", "")[:IDEMPOTENCY_KEY_MAX_CHARS],
     )
 
 
@@ -261,7 +243,7 @@ def _replay(ctx: Context, path: str, first: ReceivedCall) -> Result:
     same_request = (
         first.method == ctx.request.method
         and first.path == path
-        and first.body == _loggable_body(ctx.request)
+        and first.body == recording.loggable_body(ctx.request)
     )
     if not same_request:
         raise FlonkApiError(
@@ -325,8 +307,7 @@ def _serve(
     path = request.path_info.removeprefix(_mount(request))
     session_id = kwargs.get("session_id", "")
     account = _account_for(request)
-    if account is not None and account.fault_delay_ms:
-        time.sleep(min(account.fault_delay_ms, services.MAX_DELAY_MS) / 1000)
+    faults.delay(account)
     write = request.method != "GET"
     outcome, logged = ReceivedCall.Outcome.REJECTED, False
     retry_after: int | None = None
@@ -651,43 +632,6 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
 # ---------------------------------------------------------------- control endpoints
 
 
-class ControlError(Exception):
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def control(methods: tuple[str, ...]):
-    """A JSON control endpoint: CSRF-exempt, and only while sandboxes are enabled."""
-
-    def decorate(view: Callable[..., dict[str, Any]]) -> Callable[..., HttpResponse]:
-        @csrf_exempt
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not settings.SANDBOXES_ENABLED:
-                raise Http404("sandboxes are disabled")
-            if request.method not in methods:
-                return JsonResponse({"error": f"use {' or '.join(methods)}"}, status=405)
-            try:
-                data: dict[str, Any] = {}
-                if request.method == "POST" and request.body.strip():
-                    data = json.loads(request.body)
-                    if not isinstance(data, dict):
-                        raise ControlError("the body must be a JSON object")
-                return JsonResponse(view(request, data, *args, **kwargs))
-            except json.JSONDecodeError:
-                return JsonResponse({"error": "malformed JSON"}, status=400)
-            except (ControlError, ValueError, TypeError) as exc:
-                status = getattr(exc, "status", 400)
-                return JsonResponse({"error": str(exc)}, status=status)
-
-        wrapper.__name__ = view.__name__
-        wrapper.__doc__ = view.__doc__
-        return wrapper
-
-    return decorate
-
-
 def _control_account(data: dict[str, Any]) -> Account:
     secret_key = data.get("secret_key")
     if not isinstance(secret_key, str) or not secret_key:
@@ -706,32 +650,15 @@ def _account_dict(account: Account) -> dict[str, Any]:
         "test_mode": account.test_mode,
         "webhook_url": account.webhook_url,
         "signature_scheme": account.signature_scheme,
-        "faults": {
-            "fail_next": account.fault_next,
-            "down": account.fault_down,
-            "delay_ms": account.fault_delay_ms,
-            "status": account.fault_status,
-            "retry_after": account.fault_retry_after,
-            "served": account.faults_served,
-        },
+        "faults": faults.faults_dict(account),
     }
-
-
-def _optional(data: dict[str, Any], key: str, kind: type) -> Any:
-    value = data.get(key)
-    if value is None:
-        return None
-    # bool is an int in Python; a control caller sending true for a count is a mistake.
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ControlError(f"{key} must be of type {kind.__name__}")
-    return value
 
 
 @control(("POST",))
 def control_account(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """{"secret_key", "name"?} -> the account (created when new)."""
     account = services.account_get_or_create(
-        _optional(data, "secret_key", str) or "", name=_optional(data, "name", str) or ""
+        optional(data, "secret_key", str) or "", name=optional(data, "name", str) or ""
     )
     return _account_dict(account)
 
@@ -742,30 +669,18 @@ def control_webhook(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any
     account = _control_account(data)
     services.account_configure_webhook(
         account,
-        _optional(data, "url", str) or "",
-        _optional(data, "secret", str) or "",
-        scheme=_optional(data, "scheme", str),
+        optional(data, "url", str) or "",
+        optional(data, "secret", str) or "",
+        scheme=optional(data, "scheme", str),
     )
     return _account_dict(account)
 
 
-@control(("POST",))
-def control_faults(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """{"secret_key", "fail_next"?, "down"?, "delay_ms"?, "status"?, "retry_after"?, "clear"?}"""
-    account = _control_account(data)
-    if data.get("clear"):
-        services.account_clear_faults(account)
-    services.account_set_faults(
-        account,
-        fail_next=_optional(data, "fail_next", int),
-        down=_optional(data, "down", bool),
-        delay_ms=_optional(data, "delay_ms", int),
-        status=_optional(data, "status", int),
-        retry_after=(
-            _optional(data, "retry_after", int) if "retry_after" in data else services.UNSET
-        ),
-    )
-    return _account_dict(account)
+control_faults = faults_view(
+    _control_account,
+    _account_dict,
+    """{"secret_key", "fail_next"?, "down"?, "delay_ms"?, "status"?, "retry_after"?, "clear"?}""",
+)
 
 
 @control(("POST",))
@@ -778,8 +693,8 @@ def control_create_session(request: HttpRequest, data: dict[str, Any]) -> dict[s
     session = services.create_session(
         account,
         scenario,
-        full_name=_optional(data, "full_name", str),
-        seed=_optional(data, "seed", int),
+        full_name=optional(data, "full_name", str),
+        seed=optional(data, "seed", int),
         with_images=data.get("with_images", True) is not False,
     )
     answer: dict[str, Any] = {
@@ -801,7 +716,7 @@ def control_send_event(
 ) -> dict[str, Any]:
     """{"type"?}: send one event about the session now (default verification.completed)."""
     session = get_object_or_404(KycSession.objects.select_related("account"), pk=session_id)
-    event_type = _optional(data, "type", str) or "verification.completed"
+    event_type = optional(data, "type", str) or "verification.completed"
     return services.delivery_as_dict(services.send_event(session, event_type))
 
 
@@ -837,8 +752,7 @@ def control_deliveries(request: HttpRequest, data: dict[str, Any]) -> dict[str, 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """What the provider holds and heard: accounts, sessions, calls, notes, webhooks."""
-    if not settings.SANDBOXES_ENABLED:
-        raise Http404("sandboxes are disabled")
+    require_enabled()
     return render(
         request,
         "flonk_sandbox/index.html",
@@ -857,7 +771,6 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def image(request: HttpRequest, session_id: str, image_type: str) -> HttpResponse:
     """One stored image, for the page's links."""
-    if not settings.SANDBOXES_ENABLED:
-        raise Http404("sandboxes are disabled")
+    require_enabled()
     stored = get_object_or_404(SessionImage, session_id=session_id, image_type=image_type)
     return HttpResponse(bytes(stored.content), content_type=stored.content_type)

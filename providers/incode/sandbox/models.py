@@ -7,12 +7,12 @@ gunicorn or test-server processes see the same provider.
 
 from __future__ import annotations
 
-import json
 import secrets
 
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
+
+from providers.sandbox_kit import models as kit
 
 
 def new_interview_id() -> str:
@@ -24,7 +24,7 @@ def to_epoch_ms(value) -> int:
     return int(value.timestamp() * 1000)
 
 
-class Account(models.Model):
+class Account(kit.FaultInjection):
     """One simulated Incode client: its API key, admin token, webhook and faults."""
 
     name = models.CharField(max_length=100, blank=True)
@@ -33,19 +33,6 @@ class Account(models.Model):
     admin_token = models.CharField(max_length=500)
     webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=200, blank=True)
-
-    # Fault injection: tests and demos make the provider misbehave on purpose.
-    fault_next = models.PositiveIntegerField(
-        default=0, help_text="Answer 503 to this many of the next requests."
-    )
-    fault_down = models.BooleanField(default=False, help_text="Answer 503 until turned off.")
-    fault_delay_ms = models.PositiveIntegerField(
-        default=0, help_text="Wait this long before answering any request."
-    )
-    fault_retry_after = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds sent as Retry-After with injected 503s."
-    )
-    faults_served = models.PositiveIntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -134,72 +121,23 @@ class InterviewImage(models.Model):
         return f"{self.image_type} of {self.interview_id}"
 
 
-class ReceivedCall(models.Model):
+class ReceivedCall(kit.IdempotentReceivedCall, kit.QueryRecorded):
     """A write call the sandbox received, and what it answered: the provider's ear."""
 
-    class Outcome(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        REPLAY = "replay", "Idempotent replay"
-        FAULT = "fault", "Injected fault"
-        REJECTED = "rejected", "Rejected"
+    subject_field = "interview_id"
 
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="calls"
-    )
     interview_id = models.CharField(max_length=100, blank=True, db_index=True)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=300)
-    query = models.JSONField(default=dict, blank=True)
-    headers = models.JSONField(default=dict, blank=True)
-    body = models.JSONField(null=True, blank=True)
-    idempotency_key = models.CharField(max_length=255, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(default=dict, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("-received_at", "-id")
-        constraints = [
-            # The database, not the view, guarantees one application per key: two
-            # concurrent deliveries of the same key cannot both be applied.
-            models.UniqueConstraint(
-                fields=["account", "idempotency_key"],
-                condition=Q(outcome="applied") & ~Q(idempotency_key=""),
-                name="incode_sandbox_one_application_per_key",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path} → {self.response_status} ({self.outcome})"
-
-    @property
-    def body_json(self) -> str:
-        return "" if self.body is None else json.dumps(self.body, ensure_ascii=False)
 
 
-class Notification(models.Model):
+class Notification(kit.Notification):
     """A status-change notification the sandbox sent (or failed to send)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
     interview_id = models.CharField(max_length=24, blank=True)
     event_id = models.CharField(max_length=100)
-    url = models.CharField(max_length=500, blank=True)
-    payload = models.JSONField(default=dict)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("-sent_at", "-id")
 
     def __str__(self) -> str:
         result = self.response_status if self.response_status is not None else "failed"
         return f"notification {self.event_id} → {result}"
-
-    @property
-    def delivered(self) -> bool:
-        return self.response_status is not None and 200 <= self.response_status < 300
 
 
 class WatchlistRecord(models.Model):

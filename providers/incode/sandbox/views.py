@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -46,6 +45,14 @@ from providers.incode.sandbox.models import (
     to_epoch_ms,
 )
 from providers.incode.sandbox.scenarios import SCENARIOS
+from providers.sandbox_kit import faults, recording
+from providers.sandbox_kit.control import (
+    ControlError,
+    control,
+    faults_view,
+    optional,
+    require_enabled,
+)
 
 API_VERSION = "1.0"
 # Headers shown in the log of received calls: the ones a write-back test asserts on.
@@ -72,7 +79,6 @@ WATCHLIST_STRING_FIELDS = (
 )
 WATCHLIST_TIMESTAMP_FIELDS = ("birthDate", "recordExpiresAt")
 EPOCH_MS = re.compile(r"-?\d{1,16}")  # negative before 1970: birth dates often are
-LOGGED_STRING_LIMIT = 200
 PAGE_LOG_LIMIT = 200
 
 
@@ -182,30 +188,6 @@ def _int_param(ctx: Context, param: str, default: int | None, low: int, high: in
     return value
 
 
-def _shorten(value: Any) -> Any:
-    """A JSON value fit for the log: long strings (base64 images) cut down."""
-    if isinstance(value, str) and len(value) > LOGGED_STRING_LIMIT:
-        return f"{value[:40]}… ({len(value)} characters)"
-    if isinstance(value, dict):
-        return {k: _shorten(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shorten(v) for v in value]
-    return value
-
-
-def _loggable_body(request: HttpRequest) -> Any:
-    try:
-        raw = request.body
-    except RequestDataTooBig:
-        return {"unreadable": "request body too large"}
-    if not raw.strip():
-        return None
-    try:
-        return _shorten(json.loads(raw))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return {"unparsed": raw[:LOGGED_STRING_LIMIT].decode("utf-8", "replace")}
-
-
 def _log_call(
     request: HttpRequest,
     path: str,
@@ -213,19 +195,17 @@ def _log_call(
     outcome: str,
     result: Result,
 ) -> ReceivedCall:
-    headers = {name: request.headers[name] for name in RECORDED_HEADERS if name in request.headers}
-    return ReceivedCall.objects.create(
-        account=account,
-        interview_id=request.GET.get("interviewId", "")[:100],
-        method=request.method or "",
+    return recording.record_call(
+        ReceivedCall,
+        request,
         path=path,
-        query=dict(request.GET.items()),
-        headers=headers,
-        body=_loggable_body(request),
-        idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
+        account=account,
         outcome=outcome,
-        response_status=result.status,
+        status=result.status,
         response_body=result.body,
+        headers=recording.recorded_headers(request, RECORDED_HEADERS),
+        subject=request.GET.get("interviewId", ""),
+        idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
     )
 
 
@@ -234,7 +214,7 @@ def _replay(ctx: Context, first: ReceivedCall) -> Result:
         first.method == ctx.request.method
         and first.path == ctx.path
         and first.query == dict(ctx.request.GET.items())
-        and first.body == _loggable_body(ctx.request)
+        and first.body == recording.loggable_body(ctx.request)
     )
     if not same_request:
         raise OmniError(422, "Idempotency-Key was already used for a different request.")
@@ -272,8 +252,7 @@ def _serve(
 ) -> HttpResponse:
     started = time.monotonic()
     account = _account_for(request)
-    if account is not None and account.fault_delay_ms:
-        time.sleep(min(account.fault_delay_ms, services.MAX_DELAY_MS) / 1000)
+    faults.delay(account)
     outcome, logged = ReceivedCall.Outcome.REJECTED, False
     retry_after: int | None = None
     try:
@@ -473,43 +452,6 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
 # ---------------------------------------------------------------- control endpoints
 
 
-class ControlError(Exception):
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def control(methods: tuple[str, ...]):
-    """A JSON control endpoint: CSRF-exempt, and only while sandboxes are enabled."""
-
-    def decorate(view: Callable[..., dict[str, Any]]) -> Callable[..., HttpResponse]:
-        @csrf_exempt
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not settings.SANDBOXES_ENABLED:
-                raise Http404("sandboxes are disabled")
-            if request.method not in methods:
-                return JsonResponse({"error": f"use {' or '.join(methods)}"}, status=405)
-            try:
-                data: dict[str, Any] = {}
-                if request.method == "POST" and request.body.strip():
-                    data = json.loads(request.body)
-                    if not isinstance(data, dict):
-                        raise ControlError("the body must be a JSON object")
-                return JsonResponse(view(request, data, *args, **kwargs))
-            except json.JSONDecodeError:
-                return JsonResponse({"error": "malformed JSON"}, status=400)
-            except (ControlError, ValueError, TypeError) as exc:
-                status = getattr(exc, "status", 400)
-                return JsonResponse({"error": str(exc)}, status=status)
-
-        wrapper.__name__ = view.__name__
-        wrapper.__doc__ = view.__doc__
-        return wrapper
-
-    return decorate
-
-
 def _control_account(data: dict[str, Any]) -> Account:
     api_key = data.get("api_key")
     if not isinstance(api_key, str) or not api_key:
@@ -525,13 +467,7 @@ def _account_dict(account: Account) -> dict[str, Any]:
         "api_key": account.api_key,
         "name": account.name,
         "webhook_url": account.webhook_url,
-        "faults": {
-            "fail_next": account.fault_next,
-            "down": account.fault_down,
-            "delay_ms": account.fault_delay_ms,
-            "retry_after": account.fault_retry_after,
-            "served": account.faults_served,
-        },
+        "faults": faults.faults_dict(account),
     }
 
 
@@ -545,20 +481,13 @@ def _notification_dict(notification: Notification) -> dict[str, Any]:
     }
 
 
-def _optional(data: dict[str, Any], key: str, kind: type) -> Any:
-    value = data.get(key)
-    if value is not None and not isinstance(value, kind):
-        raise ControlError(f"{key} must be of type {kind.__name__}")
-    return value
-
-
 @control(("POST",))
 def control_account(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """{"api_key", "admin_token", "name"?} -> the account (created when new)."""
     account = services.account_get_or_create(
-        _optional(data, "api_key", str) or "",
-        _optional(data, "admin_token", str) or "",
-        name=_optional(data, "name", str) or "",
+        optional(data, "api_key", str) or "",
+        optional(data, "admin_token", str) or "",
+        name=optional(data, "name", str) or "",
     )
     return _account_dict(account)
 
@@ -568,27 +497,16 @@ def control_webhook(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any
     """{"api_key", "url", "secret"}: where notifications go and the secret they carry."""
     account = _control_account(data)
     services.account_configure_webhook(
-        account, _optional(data, "url", str) or "", _optional(data, "secret", str) or ""
+        account, optional(data, "url", str) or "", optional(data, "secret", str) or ""
     )
     return _account_dict(account)
 
 
-@control(("POST",))
-def control_faults(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """{"api_key", "fail_next"?, "down"?, "delay_ms"?, "retry_after"?, "clear"?}"""
-    account = _control_account(data)
-    if data.get("clear"):
-        services.account_clear_faults(account)
-    services.account_set_faults(
-        account,
-        fail_next=_optional(data, "fail_next", int),
-        down=_optional(data, "down", bool),
-        delay_ms=_optional(data, "delay_ms", int),
-        retry_after=(
-            _optional(data, "retry_after", int) if "retry_after" in data else services.UNSET
-        ),
-    )
-    return _account_dict(account)
+control_faults = faults_view(
+    _control_account,
+    _account_dict,
+    """{"api_key", "fail_next"?, "down"?, "delay_ms"?, "retry_after"?, "clear"?}""",
+)
 
 
 @control(("POST",))
@@ -601,8 +519,8 @@ def control_create_interview(request: HttpRequest, data: dict[str, Any]) -> dict
     interview = services.create_interview(
         account,
         scenario,
-        full_name=_optional(data, "full_name", str),
-        seed=_optional(data, "seed", int),
+        full_name=optional(data, "full_name", str),
+        seed=optional(data, "seed", int),
         with_images=data.get("with_images", True) is not False,
     )
     answer: dict[str, Any] = {
@@ -645,8 +563,7 @@ def control_received(request: HttpRequest, data: dict[str, Any]) -> dict[str, An
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """What the provider holds and heard: accounts, interviews, calls, notifications."""
-    if not settings.SANDBOXES_ENABLED:
-        raise Http404("sandboxes are disabled")
+    require_enabled()
     accounts = Account.objects.order_by("created_at")
     interviews = (
         Interview.objects.select_related("account")
@@ -670,7 +587,6 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def image(request: HttpRequest, interview_id: str, image_type: str) -> HttpResponse:
     """One stored image, for the page's links."""
-    if not settings.SANDBOXES_ENABLED:
-        raise Http404("sandboxes are disabled")
+    require_enabled()
     stored = get_object_or_404(InterviewImage, interview_id=interview_id, image_type=image_type)
     return HttpResponse(bytes(stored.content), content_type=stored.content_type)

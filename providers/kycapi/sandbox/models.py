@@ -8,11 +8,12 @@ gunicorn or test-server processes see the same provider.
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from django.db import models
 from django.utils import timezone
+
+from providers.sandbox_kit import models as kit
 
 
 def new_uuid() -> str:
@@ -20,7 +21,7 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-class Account(models.Model):
+class Account(kit.FaultInjection):
     """One simulated KYC API client: its OAuth2 credentials, token lifetime and faults."""
 
     name = models.CharField(max_length=100, blank=True)
@@ -30,18 +31,6 @@ class Account(models.Model):
         default=3600, help_text="Lifetime of the access tokens issued (expires_in)."
     )
 
-    # Fault injection: tests and demos make the provider misbehave on purpose.
-    fault_next = models.PositiveIntegerField(
-        default=0, help_text="Answer 503 to this many of the next requests."
-    )
-    fault_down = models.BooleanField(default=False, help_text="Answer 503 until turned off.")
-    fault_delay_ms = models.PositiveIntegerField(
-        default=0, help_text="Wait this long before answering any request."
-    )
-    fault_retry_after = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds sent as Retry-After with injected 503s."
-    )
-    faults_served = models.PositiveIntegerField(default=0)
     tokens_issued = models.PositiveIntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -258,60 +247,23 @@ class Webhook(models.Model):
         return f"{self.name} → {self.url}"
 
 
-class ReceivedCall(models.Model):
+class ReceivedCall(kit.ReceivedCall):
     """A write call the sandbox received, and what it answered: the provider's ear."""
 
-    class Outcome(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        REPLAY = "replay", "Repeated (nothing left to change)"
-        FAULT = "fault", "Injected fault"
-        REJECTED = "rejected", "Rejected"
+    subject_field = "session_id"
+    outcome_labels = {"replay": "Repeated (nothing left to change)"}
 
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="calls"
-    )
     session_id = models.CharField(max_length=100, blank=True, db_index=True)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=300)
-    headers = models.JSONField(default=dict, blank=True)
-    body = models.JSONField(null=True, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(default=dict, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("-received_at", "-id")
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path} → {self.response_status} ({self.outcome})"
-
-    @property
-    def body_json(self) -> str:
-        return "" if self.body is None else json.dumps(self.body, ensure_ascii=False)
 
 
-class Notification(models.Model):
+class Notification(kit.Notification):
     """A webhook delivery the sandbox sent (or failed to send)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
     webhook_id = models.CharField(max_length=36, blank=True)
     event_id = models.CharField(max_length=100)
     event_type = models.CharField(max_length=60)
     session_id = models.CharField(max_length=36, blank=True)
-    url = models.CharField(max_length=500, blank=True)
-    payload = models.JSONField(default=dict)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("-sent_at", "-id")
 
     def __str__(self) -> str:
         result = self.response_status if self.response_status is not None else "failed"
         return f"{self.event_type} {self.event_id} → {result}"
-
-    @property
-    def delivered(self) -> bool:
-        return self.response_status is not None and 200 <= self.response_status < 300

@@ -30,11 +30,10 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Final
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -52,6 +51,14 @@ from providers.kycapi.sandbox.models import (
     Webhook,
 )
 from providers.kycapi.sandbox.scenarios import SCENARIOS
+from providers.sandbox_kit import faults, recording
+from providers.sandbox_kit.control import (
+    ControlError,
+    control,
+    faults_view,
+    optional,
+    require_enabled,
+)
 
 API_VERSION: Final = "2.10.15"
 STARTED_AT: Final = time.monotonic()
@@ -59,7 +66,6 @@ REALM: Final = 'realm="kyc-api"'
 # Headers shown in the log of received calls (the token itself is masked).
 RECORDED_HEADERS: Final = ("X-Client-Id", "Content-Type", "User-Agent")
 SECRET_BODY_KEYS: Final = frozenset({"secret"})
-LOGGED_STRING_LIMIT: Final = 200
 PAGE_LOG_LIMIT: Final = 200
 MAX_TAKE: Final = 100
 DEFAULT_TAKE: Final = 10
@@ -326,50 +332,25 @@ def _authenticate(request: HttpRequest, token: AccessToken | None) -> Account:
     return account
 
 
-def _shorten(value: Any, key: str = "") -> Any:
-    """A JSON value fit for the log: secrets masked, long strings cut down."""
-    if key in SECRET_BODY_KEYS and value:
-        return "…"
-    if isinstance(value, str) and len(value) > LOGGED_STRING_LIMIT:
-        return f"{value[:40]}… ({len(value)} characters)"
-    if isinstance(value, dict):
-        return {k: _shorten(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shorten(v) for v in value]
-    return value
-
-
-def _loggable_body(request: HttpRequest) -> Any:
-    try:
-        raw = request.body
-    except RequestDataTooBig:
-        return {"unreadable": "request body too large"}
-    if not raw.strip():
-        return None
-    try:
-        return _shorten(json.loads(raw))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return {"unparsed": raw[:LOGGED_STRING_LIMIT].decode("utf-8", "replace")}
-
-
 def _log_call(
     request: HttpRequest, path: str, account: Account | None, outcome: str, result: Result
 ) -> ReceivedCall:
-    headers = {name: request.headers[name] for name in RECORDED_HEADERS if name in request.headers}
+    headers = recording.recorded_headers(request, RECORDED_HEADERS)
     if "Authorization" in request.headers:
         headers["Authorization"] = "Bearer …"  # never the token itself
-    body = _loggable_body(request)
+    body = recording.loggable_body(request, masked=SECRET_BODY_KEYS)
     session_id = body.get("session_id") if isinstance(body, dict) else ""
-    return ReceivedCall.objects.create(
-        account=account,
-        session_id=session_id[:100] if isinstance(session_id, str) else "",
-        method=request.method or "",
+    return recording.record_call(
+        ReceivedCall,
+        request,
         path=path,
+        account=account,
+        outcome=outcome,
+        status=result.status,
+        response_body=result.body,
         headers=headers,
         body=body,
-        outcome=outcome,
-        response_status=result.status,
-        response_body=result.body,
+        subject=session_id if isinstance(session_id, str) else "",
     )
 
 
@@ -378,8 +359,7 @@ def _serve(
 ) -> HttpResponse:
     token = services.token_lookup(_bearer(request))
     account = token.account if token is not None else None
-    if account is not None and account.fault_delay_ms:
-        time.sleep(min(account.fault_delay_ms, services.MAX_DELAY_MS) / 1000)
+    faults.delay(account)
     outcome, logged = ReceivedCall.Outcome.REJECTED, False
     try:
         if account is not None and services.take_fault(account):
@@ -530,8 +510,7 @@ def token(request: HttpRequest) -> HttpResponse:
         basic if basic is not None else (form.get("client_id", ""), form.get("client_secret", ""))
     )
     account = Account.objects.filter(client_id=client_id).first() if client_id else None
-    if account is not None and account.fault_delay_ms:
-        time.sleep(min(account.fault_delay_ms, services.MAX_DELAY_MS) / 1000)
+    faults.delay(account)
     if account is not None and services.take_fault(account):
         response = JsonResponse(error_body(503, "Service Unavailable"), status=503)
         if account.fault_retry_after is not None:
@@ -753,43 +732,6 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
 # ---------------------------------------------------------------- control endpoints
 
 
-class ControlError(Exception):
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def control(methods: tuple[str, ...]):
-    """A JSON control endpoint: CSRF-exempt, and only while sandboxes are enabled."""
-
-    def decorate(view: Callable[..., dict[str, Any]]) -> Callable[..., HttpResponse]:
-        @csrf_exempt
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not settings.SANDBOXES_ENABLED:
-                raise Http404("sandboxes are disabled")
-            if request.method not in methods:
-                return JsonResponse({"error": f"use {' or '.join(methods)}"}, status=405)
-            try:
-                data: dict[str, Any] = {}
-                if request.method == "POST" and request.body.strip():
-                    data = json.loads(request.body)
-                    if not isinstance(data, dict):
-                        raise ControlError("the body must be a JSON object")
-                return JsonResponse(view(request, data, *args, **kwargs))
-            except json.JSONDecodeError:
-                return JsonResponse({"error": "malformed JSON"}, status=400)
-            except (ControlError, ValueError, TypeError) as exc:
-                status = getattr(exc, "status", 400)
-                return JsonResponse({"error": str(exc)}, status=status)
-
-        wrapper.__name__ = view.__name__
-        wrapper.__doc__ = view.__doc__
-        return wrapper
-
-    return decorate
-
-
 def _control_account(data: dict[str, Any]) -> Account:
     client_id = data.get("client_id")
     if not isinstance(client_id, str) or not client_id:
@@ -808,13 +750,7 @@ def _account_dict(account: Account) -> dict[str, Any]:
         "token_ttl_seconds": account.token_ttl_seconds,
         "tokens_issued": account.tokens_issued,
         "webhooks": [bodies.webhook_row(hook) for hook in account.webhooks.all()],
-        "faults": {
-            "fail_next": account.fault_next,
-            "down": account.fault_down,
-            "delay_ms": account.fault_delay_ms,
-            "retry_after": account.fault_retry_after,
-            "served": account.faults_served,
-        },
+        "faults": faults.faults_dict(account),
     }
 
 
@@ -830,15 +766,6 @@ def _notification_dict(notification: Notification) -> dict[str, Any]:
     }
 
 
-def _optional(data: dict[str, Any], key: str, kind: type) -> Any:
-    value = data.get(key)
-    if value is not None and (
-        not isinstance(value, kind) or (isinstance(value, bool) and kind is int)
-    ):
-        raise ControlError(f"{key} must be of type {kind.__name__}")
-    return value
-
-
 def _control_session(session_id: str) -> Session:
     return get_object_or_404(
         Session.objects.select_related("account", "identity"), pk=session_id, deleted_at=None
@@ -849,30 +776,19 @@ def _control_session(session_id: str) -> Session:
 def control_account(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """{"client_id", "client_secret", "name"?, "token_ttl_seconds"?} -> the account."""
     account = services.account_get_or_create(
-        _optional(data, "client_id", str) or "",
-        _optional(data, "client_secret", str) or "",
-        name=_optional(data, "name", str) or "",
-        token_ttl_seconds=_optional(data, "token_ttl_seconds", int),
+        optional(data, "client_id", str) or "",
+        optional(data, "client_secret", str) or "",
+        name=optional(data, "name", str) or "",
+        token_ttl_seconds=optional(data, "token_ttl_seconds", int),
     )
     return _account_dict(account)
 
 
-@control(("POST",))
-def control_faults(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """{"client_id", "fail_next"?, "down"?, "delay_ms"?, "retry_after"?, "clear"?}"""
-    account = _control_account(data)
-    if data.get("clear"):
-        services.account_clear_faults(account)
-    services.account_set_faults(
-        account,
-        fail_next=_optional(data, "fail_next", int),
-        down=_optional(data, "down", bool),
-        delay_ms=_optional(data, "delay_ms", int),
-        retry_after=(
-            _optional(data, "retry_after", int) if "retry_after" in data else services.UNSET
-        ),
-    )
-    return _account_dict(account)
+control_faults = faults_view(
+    _control_account,
+    _account_dict,
+    """{"client_id", "fail_next"?, "down"?, "delay_ms"?, "retry_after"?, "clear"?}""",
+)
 
 
 @control(("POST",))
@@ -892,7 +808,7 @@ def control_create_session(request: HttpRequest, data: dict[str, Any]) -> dict[s
     session = services.create_session(
         account,
         scenario,
-        seed=_optional(data, "seed", int),
+        seed=optional(data, "seed", int),
         with_images=data.get("with_images", True) is not False,
     )
     answer: dict[str, Any] = {
@@ -920,7 +836,7 @@ def control_reauthenticate(
 ) -> dict[str, Any]:
     """{"authenticated"?: bool, "notify"?: bool}: a new IDA session of the session's identity."""
     session = _control_session(session_id)
-    authenticated = _optional(data, "authenticated", bool)
+    authenticated = optional(data, "authenticated", bool)
     ida = services.create_reauthentication(
         session, authenticated=True if authenticated is None else authenticated
     )
@@ -952,8 +868,7 @@ def control_received(request: HttpRequest, data: dict[str, Any]) -> dict[str, An
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """What the provider holds and heard: clients, webhooks, sessions, calls, deliveries."""
-    if not settings.SANDBOXES_ENABLED:
-        raise Http404("sandboxes are disabled")
+    require_enabled()
     accounts = Account.objects.annotate(session_count=Count("sessions", distinct=True)).order_by(
         "created_at"
     )
@@ -982,7 +897,6 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def session_file(request: HttpRequest, session_id: str, file_type: str) -> HttpResponse:
     """One stored file, for the page's links."""
-    if not settings.SANDBOXES_ENABLED:
-        raise Http404("sandboxes are disabled")
+    require_enabled()
     stored = get_object_or_404(SessionFile, session_id=session_id, storage_file_type_e=file_type)
     return HttpResponse(bytes(stored.content), content_type=stored.content_type)

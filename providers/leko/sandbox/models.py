@@ -7,41 +7,28 @@ gunicorn or test-server processes see the same provider.
 
 from __future__ import annotations
 
-import json
 import secrets
 import uuid
 
 from django.db import models
 from django.utils import timezone
 
+from providers.sandbox_kit import models as kit
+
 
 def new_jwt_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Account(models.Model):
+class Account(kit.FaultStatusInjection):
     """One simulated LE-KO tenant: the key its JWTs are signed with, and its faults."""
+
+    FAULT_STATUSES = (503, 500, 429)
 
     key = models.CharField(max_length=100, unique=True, help_text="The sandbox's own handle.")
     name = models.CharField(max_length=100, blank=True)
     # HS256 signing key of the tenant's tokens; never leaves the sandbox.
     jwt_secret = models.CharField(max_length=100, default=new_jwt_secret)
-
-    # Fault injection: tests and demos make the provider misbehave on purpose.
-    fault_next = models.PositiveIntegerField(
-        default=0, help_text="Answer fault_status to this many of the next requests."
-    )
-    fault_status = models.PositiveSmallIntegerField(
-        default=503, help_text="The status of injected faults: 503, 500 or 429."
-    )
-    fault_down = models.BooleanField(default=False, help_text="Answer 503 until turned off.")
-    fault_delay_ms = models.PositiveIntegerField(
-        default=0, help_text="Wait this long before answering any request."
-    )
-    fault_retry_after = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds sent as Retry-After with injected faults."
-    )
-    faults_served = models.PositiveIntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -157,34 +144,12 @@ class StoredFile(models.Model):
         return self.file_key
 
 
-class ReceivedCall(models.Model):
-    """A write call the sandbox received, and what it answered: the provider's ear."""
+class ReceivedCall(kit.ReceivedCall, kit.QueryRecorded):
+    """A write call the sandbox received, and what it answered: the provider's ear.
 
-    class Outcome(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        FAULT = "fault", "Injected fault"
-        REJECTED = "rejected", "Rejected"
+    LE-KO has no idempotency key: no call is ever a replay.
+    """
 
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="calls"
-    )
+    subject_field = "verification_id"
+
     verification_id = models.CharField(max_length=100, blank=True, db_index=True)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=300)
-    query = models.JSONField(default=dict, blank=True)
-    headers = models.JSONField(default=dict, blank=True)
-    body = models.JSONField(null=True, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(default=dict, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("-received_at", "-id")
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path} → {self.response_status} ({self.outcome})"
-
-    @property
-    def body_json(self) -> str:
-        return "" if self.body is None else json.dumps(self.body, ensure_ascii=False)

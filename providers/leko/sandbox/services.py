@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import jwt
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from providers.leko.sandbox import images, scenarios
@@ -36,9 +36,8 @@ from providers.leko.sandbox.models import (
     Verification,
 )
 from providers.leko.sandbox.scenarios import rfc3339
+from providers.sandbox_kit import faults, recording
 
-MAX_DELAY_MS: Final = 30_000
-FAULT_STATUSES: Final = (503, 500, 429)
 TOKEN_ISSUER: Final = "le-ko-sandbox"  # noqa: S105 (the iss claim, not a secret)
 TOKEN_TTL: Final = dt.timedelta(days=365)
 # Steps that follow each step, for VerificationStatus.nextStep.
@@ -51,11 +50,11 @@ NEXT_STEP: Final = {
 }
 
 
-class _Unset:
-    """Marks an argument the caller did not pass (None is a meaningful value)."""
-
-
-UNSET: Final = _Unset()
+# The kit's fault injection, under the names the sandbox's callers use.
+UNSET: Final = faults.UNSET
+account_set_faults = faults.set_faults
+account_clear_faults = faults.clear_faults
+take_fault = faults.take_fault
 
 
 class Conflict(Exception):
@@ -152,70 +151,6 @@ def verify_token(token: str, member: Member | None) -> Member:
 
 
 # ---------------------------------------------------------------- faults
-
-
-def account_set_faults(
-    account: Account,
-    *,
-    fail_next: int | None = None,
-    status: int | None = None,
-    down: bool | None = None,
-    delay_ms: int | None = None,
-    retry_after: int | _Unset | None = UNSET,
-) -> Account:
-    """Change the injected faults; arguments left out keep their current value.
-
-    ``fail_next``: answer ``status`` (503, 500 or 429) to that many of the next
-    requests; ``down``: answer 503 to every request until set back to False;
-    ``delay_ms``: wait before answering; ``retry_after``: seconds sent as Retry-After
-    with the injected answers (None: no header).
-    """
-    fields = []
-    if fail_next is not None:
-        if fail_next < 0:
-            raise ValueError("fail_next must be >= 0")
-        account.fault_next = fail_next
-        fields.append("fault_next")
-    if status is not None:
-        if status not in FAULT_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(map(str, FAULT_STATUSES))}")
-        account.fault_status = status
-        fields.append("fault_status")
-    if down is not None:
-        account.fault_down = down
-        fields.append("fault_down")
-    if delay_ms is not None:
-        if not 0 <= delay_ms <= MAX_DELAY_MS:
-            raise ValueError(f"delay_ms must be between 0 and {MAX_DELAY_MS}")
-        account.fault_delay_ms = delay_ms
-        fields.append("fault_delay_ms")
-    if not isinstance(retry_after, _Unset):
-        if retry_after is not None and retry_after < 0:
-            raise ValueError("retry_after must be >= 0")
-        account.fault_retry_after = retry_after
-        fields.append("fault_retry_after")
-    if fields:
-        account.save(update_fields=fields)
-    return account
-
-
-def account_clear_faults(account: Account) -> Account:
-    """Back to a healthy provider."""
-    return account_set_faults(
-        account, fail_next=0, status=503, down=False, delay_ms=0, retry_after=None
-    )
-
-
-def take_fault(account: Account) -> int | None:
-    """The status this request must be answered with as a fault (consumes one), or None."""
-    if account.fault_down:
-        Account.objects.filter(pk=account.pk).update(faults_served=F("faults_served") + 1)
-        return 503
-    # One UPDATE decides, so concurrent requests in several processes share the count.
-    taken = Account.objects.filter(pk=account.pk, fault_next__gt=0).update(
-        fault_next=F("fault_next") - 1, faults_served=F("faults_served") + 1
-    )
-    return account.fault_status if taken == 1 else None
 
 
 # ---------------------------------------------------------------- files
@@ -503,30 +438,11 @@ def received_calls(
     outcome: str | None = None,
 ) -> QuerySet[ReceivedCall]:
     """The write calls the sandbox heard, newest first, optionally filtered."""
-    calls = ReceivedCall.objects.select_related("account").order_by("-received_at", "-id")
-    if account is not None:
-        calls = calls.filter(account=account)
-    if verification_id is not None:
-        calls = calls.filter(verification_id=verification_id)
-    if path is not None:
-        calls = calls.filter(path=path)
-    if outcome is not None:
-        calls = calls.filter(outcome=outcome)
-    return calls
+    return recording.received_calls(
+        ReceivedCall, account=account, subject=verification_id, path=path, outcome=outcome
+    )
 
 
 def call_as_dict(call: ReceivedCall) -> dict[str, Any]:
     """The JSON shape of one log entry (the ``_control/received`` endpoint)."""
-    return {
-        "id": call.pk,
-        "received_at": call.received_at.isoformat(),
-        "method": call.method,
-        "path": call.path,
-        "query": call.query,
-        "headers": call.headers,
-        "body": call.body,
-        "verification_id": call.verification_id,
-        "outcome": call.outcome,
-        "response_status": call.response_status,
-        "response_body": call.response_body,
-    }
+    return recording.call_as_dict(call)

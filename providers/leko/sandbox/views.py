@@ -33,16 +33,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -65,6 +63,14 @@ from providers.leko.sandbox.models import (
     Verification,
 )
 from providers.leko.sandbox.scenarios import SCENARIOS
+from providers.sandbox_kit import faults, recording
+from providers.sandbox_kit.control import (
+    ControlError,
+    control,
+    faults_view,
+    optional,
+    require_enabled,
+)
 
 USER_ID_HEADER: Final = "x-current-user-id"
 # Headers shown in the log of received calls: the ones a write-back test asserts on.
@@ -79,7 +85,6 @@ FAULTS: Final = {
 }
 FILE_KEY_MAX: Final = 300
 REVIEWER_ID_MAX: Final = 200
-LOGGED_STRING_LIMIT: Final = 200
 PAGE_LOG_LIMIT: Final = 200
 
 
@@ -250,32 +255,8 @@ def _file_key(ctx: Context) -> str:
     return key
 
 
-def _shorten(value: Any) -> Any:
-    """A JSON value fit for the log: long strings cut down."""
-    if isinstance(value, str) and len(value) > LOGGED_STRING_LIMIT:
-        return f"{value[:40]}… ({len(value)} characters)"
-    if isinstance(value, dict):
-        return {k: _shorten(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shorten(v) for v in value]
-    return value
-
-
-def _loggable_body(request: HttpRequest) -> Any:
-    try:
-        raw = request.body
-    except RequestDataTooBig:
-        return {"unreadable": "request body too large"}
-    if not raw.strip():
-        return None
-    try:
-        return _shorten(json.loads(raw))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return {"unparsed": raw[:LOGGED_STRING_LIMIT].decode("utf-8", "replace")}
-
-
 def _recorded_headers(request: HttpRequest) -> dict[str, str]:
-    headers = {name: request.headers[name] for name in RECORDED_HEADERS if name in request.headers}
+    headers = recording.recorded_headers(request, RECORDED_HEADERS)
     authorization = request.headers.get("Authorization")
     if authorization:
         # enough to tell which token came, not enough to reuse it
@@ -291,17 +272,16 @@ def _log_call(
     outcome: str,
     result: Result,
 ) -> ReceivedCall:
-    return ReceivedCall.objects.create(
+    return recording.record_call(
+        ReceivedCall,
+        request,
+        path=path,
         account=account,
-        verification_id=verification_id[:100],
-        method=request.method or "",
-        path=path[:300],
-        query=dict(request.GET.items()),
-        headers=_recorded_headers(request),
-        body=_loggable_body(request),
         outcome=outcome,
-        response_status=result.status,
-        response_body=result.body or {},
+        status=result.status,
+        response_body=result.body,
+        headers=_recorded_headers(request),
+        subject=verification_id,
     )
 
 
@@ -311,8 +291,7 @@ def _serve(request: HttpRequest, operations: dict[str, Operation], kwargs: dict)
     token = _bearer(request)
     claimed = services.member_for_token(token) if token else None
     account = claimed.account if claimed is not None else None
-    if account is not None and account.fault_delay_ms:
-        time.sleep(min(account.fault_delay_ms, services.MAX_DELAY_MS) / 1000)
+    faults.delay(account)
     operation = operations.get(request.method or "")
     call = _Call()
     retry_after: int | None = None
@@ -533,53 +512,6 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
 # ---------------------------------------------------------------- control endpoints
 
 
-class ControlError(Exception):
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def control(methods: tuple[str, ...]):
-    """A JSON control endpoint: CSRF-exempt, and only while sandboxes are enabled."""
-
-    def decorate(view: Callable[..., dict[str, Any]]) -> Callable[..., HttpResponse]:
-        @csrf_exempt
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not settings.SANDBOXES_ENABLED:
-                raise Http404("sandboxes are disabled")
-            if request.method not in methods:
-                return JsonResponse({"error": f"use {' or '.join(methods)}"}, status=405)
-            try:
-                data: dict[str, Any] = {}
-                if request.method == "POST" and request.body.strip():
-                    data = json.loads(request.body)
-                    if not isinstance(data, dict):
-                        raise ControlError("the body must be a JSON object")
-                return JsonResponse(view(request, data, *args, **kwargs))
-            except json.JSONDecodeError:
-                return JsonResponse({"error": "malformed JSON"}, status=400)
-            except (ControlError, ValueError, TypeError) as exc:
-                status = getattr(exc, "status", 400)
-                return JsonResponse({"error": str(exc)}, status=status)
-
-        wrapper.__name__ = view.__name__
-        wrapper.__doc__ = view.__doc__
-        return wrapper
-
-    return decorate
-
-
-def _optional(data: dict[str, Any], key: str, kind: type) -> Any:
-    value = data.get(key)
-    if value is None:
-        return None
-    # JSON's true is not an integer here, whatever Python thinks
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise ControlError(f"{key} must be of type {kind.__name__}")
-    return value
-
-
 def _control_account(data: dict[str, Any]) -> Account:
     key = data.get("key")
     if not isinstance(key, str) or not key:
@@ -594,14 +526,7 @@ def _account_dict(account: Account) -> dict[str, Any]:
     return {
         "key": account.key,
         "name": account.name,
-        "faults": {
-            "fail_next": account.fault_next,
-            "status": account.fault_status,
-            "down": account.fault_down,
-            "delay_ms": account.fault_delay_ms,
-            "retry_after": account.fault_retry_after,
-            "served": account.faults_served,
-        },
+        "faults": faults.faults_dict(account),
     }
 
 
@@ -609,7 +534,7 @@ def _account_dict(account: Account) -> dict[str, Any]:
 def control_account(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """{"key", "name"?} -> the account (created when new) and admin credentials."""
     account = services.account_get_or_create(
-        _optional(data, "key", str) or "", name=_optional(data, "name", str) or ""
+        optional(data, "key", str) or "", name=optional(data, "name", str) or ""
     )
     return {**_account_dict(account), "credentials": services.credentials_for(account)}
 
@@ -619,32 +544,20 @@ def control_member(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]
     """{"key", "role": "admin"|"coach", "name"?, "ttl_seconds"?} -> a new user and token."""
     account = _control_account(data)
     member = services.member_create(
-        account, _optional(data, "role", str) or "", name=_optional(data, "name", str) or ""
+        account, optional(data, "role", str) or "", name=optional(data, "name", str) or ""
     )
-    ttl = _optional(data, "ttl_seconds", int)
+    ttl = optional(data, "ttl_seconds", int)
     token = services.issue_token(
         member, ttl=dt.timedelta(seconds=ttl) if ttl is not None else services.TOKEN_TTL
     )
     return {"user_id": str(member.user_id), "role": member.role, "token": token}
 
 
-@control(("POST",))
-def control_faults(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """{"key", "fail_next"?, "status"?, "down"?, "delay_ms"?, "retry_after"?, "clear"?}"""
-    account = _control_account(data)
-    if data.get("clear"):
-        services.account_clear_faults(account)
-    services.account_set_faults(
-        account,
-        fail_next=_optional(data, "fail_next", int),
-        status=_optional(data, "status", int),
-        down=_optional(data, "down", bool),
-        delay_ms=_optional(data, "delay_ms", int),
-        retry_after=(
-            _optional(data, "retry_after", int) if "retry_after" in data else services.UNSET
-        ),
-    )
-    return _account_dict(account)
+control_faults = faults_view(
+    _control_account,
+    _account_dict,
+    """{"key", "fail_next"?, "status"?, "down"?, "delay_ms"?, "retry_after"?, "clear"?}""",
+)
 
 
 @control(("POST",))
@@ -657,7 +570,7 @@ def control_create_verification(request: HttpRequest, data: dict[str, Any]) -> d
     verification = services.create_verification(
         account,
         scenario,
-        seed=_optional(data, "seed", int),
+        seed=optional(data, "seed", int),
         with_images=data.get("with_images", True) is not False,
     )
     return {
@@ -691,8 +604,7 @@ def control_received(request: HttpRequest, data: dict[str, Any]) -> dict[str, An
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """What the provider holds and heard: accounts, verifications, write calls."""
-    if not settings.SANDBOXES_ENABLED:
-        raise Http404("sandboxes are disabled")
+    require_enabled()
     accounts = Account.objects.order_by("created_at")
     verifications = list(Verification.objects.select_related("account")[:200])
     names = dict(
@@ -729,7 +641,6 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def page_file(request: HttpRequest, pk: int) -> HttpResponse:
     """One stored image, for the page's links."""
-    if not settings.SANDBOXES_ENABLED:
-        raise Http404("sandboxes are disabled")
+    require_enabled()
     stored = get_object_or_404(StoredFile, pk=pk)
     return HttpResponse(bytes(stored.content), content_type=stored.content_type)

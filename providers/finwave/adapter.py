@@ -103,6 +103,10 @@ from providers.finwave.client import (
     valid_onboarding_id,
 )
 from providers.http import client_session
+from providers.normalize import fraction as _fraction
+from providers.normalize import obj as _obj
+from providers.normalize import score as _score
+from providers.normalize import text as _text
 from providers.registry import register
 
 if TYPE_CHECKING:
@@ -170,26 +174,9 @@ IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"%PDF-")
 # ---------------------------------------------------------------- small readers
 
 
-def _obj(data: Any, *path: str) -> JsonObject:
-    """The JSON object at ``path`` in ``data``, or {} when anything is missing."""
-    for key in path:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data if isinstance(data, dict) else {}
-
-
 def _list(data: Any, key: str) -> list[JsonObject]:
     value = data.get(key) if isinstance(data, dict) else None
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float):
-        return str(value)
-    return ""
 
 
 def _wording(value: Any) -> str:
@@ -199,28 +186,6 @@ def _wording(value: Any) -> str:
     if value is None:
         return "null"
     return _text(value)
-
-
-def _score(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if number != number:  # NaN
-        return None
-    return min(100.0, max(0.0, number))
-
-
-def _probability(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0.0 <= number <= 1.0 else None
 
 
 def _moment(value: Any) -> dt.datetime | None:
@@ -294,9 +259,9 @@ def _ocr_value(field: JsonObject) -> str:
 
 
 def _ocr_confidence(field: JsonObject) -> float | None:
-    found = [_probability(s.get("probability")) for s in _list(field, "sources")]
+    found = [_fraction(s.get("probability")) for s in _list(field, "sources")]
     found = [p for p in found if p is not None]
-    return max(found) if found else _probability(field.get("probability"))
+    return max(found) if found else _fraction(field.get("probability"))
 
 
 def person_from_ocr(ocr: JsonObject) -> PersonData:
@@ -322,7 +287,7 @@ def person_from_ocr(ocr: JsonObject) -> PersonData:
             confidences["full_name"] = min(parts)  # type: ignore[type-var]
     types = sorted(
         _list(ocr, "types"),
-        key=lambda t: _probability(t.get("probability")) or 0.0,
+        key=lambda t: _fraction(t.get("probability")) or 0.0,
         reverse=True,
     )
     best_type = types[0] if types else {}

@@ -127,6 +127,11 @@ from providers.flonk.client import (
     parse_datetime,
 )
 from providers.http import client_session
+from providers.normalize import fraction as _fraction
+from providers.normalize import iso_date as _date
+from providers.normalize import label as _label
+from providers.normalize import obj as _obj
+from providers.normalize import text as _text
 from providers.registry import register
 
 if TYPE_CHECKING:
@@ -183,51 +188,8 @@ OUTCOME_STATUS: Final = {"approve": "approved", "reject": "rejected"}
 # ---------------------------------------------------------------- small readers
 
 
-def _obj(data: Any, *path: str) -> JsonObject:
-    """The JSON object at ``path`` in ``data``, or {} when anything is missing."""
-    for key in path:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data if isinstance(data, dict) else {}
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float):
-        return str(value)
-    return ""
-
-
-def _fraction(value: Any) -> float | None:
-    """A 0..1 number from Flonk's confidences; None for anything else."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0.0 <= number <= 1.0 else None
-
-
 def _percent(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 2)
-
-
-def _date(value: Any) -> dt.date | None:
-    text = _text(value)
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
-def _label(key: str) -> str:
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key).replace("_", " ").split()
-    return " ".join([words[0].capitalize(), *(w.lower() for w in words[1:])]) if words else key
 
 
 def _extension(content: bytes) -> str:

@@ -62,7 +62,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Final
@@ -98,6 +97,11 @@ from providers.incode.client import (
     WriteResponse,
     ms_to_datetime,
 )
+from providers.normalize import fraction as _fraction
+from providers.normalize import label as _label
+from providers.normalize import obj as _obj
+from providers.normalize import score as _score
+from providers.normalize import text as _text
 from providers.registry import register
 
 if TYPE_CHECKING:
@@ -183,46 +187,15 @@ EVIDENCE_TYPES: Final = (
 # ---------------------------------------------------------------- small readers
 
 
-def _obj(data: Any, *path: str) -> JsonObject:
-    """The JSON object at ``path`` in ``data``, or {} when anything is missing."""
-    for key in path:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data if isinstance(data, dict) else {}
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float):
-        return str(value)
-    return ""
-
-
 def _status(result: JsonObject) -> str:
     # the document lists " MANUAL_OK" with a stray space: tolerate it
     return _text(result.get("status")).upper()
 
 
 def _score_value(result: JsonObject) -> float | None:
-    try:
-        value = float(result.get("value"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    if value != value:  # NaN
-        return None
-    return min(100.0, max(0.0, value))
-
-
-def _confidence(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0.0 <= number <= 1.0 else None
+    value = result.get("value")
+    # true/false have always read as 1/0 here, where normalize's score takes them as None
+    return _score(float(value) if isinstance(value, bool) else value)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -232,11 +205,6 @@ def _date(value: Any) -> dt.date | None:
 
 def _one_line(value: Any) -> str:
     return ", ".join(line.strip() for line in _text(value).splitlines() if line.strip())
-
-
-def _label(key: str) -> str:
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key).replace("_", " ").split()
-    return " ".join([words[0].capitalize(), *(w.lower() for w in words[1:])]) if words else key
 
 
 def _check(key: str, result: JsonObject, *, group: str, label: str = "") -> Check:
@@ -283,7 +251,7 @@ def person_from_ocr(ocr: JsonObject) -> PersonData:
     confidences: dict[str, float] = {}
     for field, keys in PERSON_CONFIDENCE_KEYS.items():
         for key in keys:
-            value = _confidence(confidences_in.get(key))
+            value = _fraction(confidences_in.get(key))
             if value is not None:
                 confidences[field] = value
                 break
@@ -400,7 +368,7 @@ def poa_from_ocr(ocr: JsonObject) -> PoaData | None:
     confidences = _obj(ocr, "ocrDataConfidence")
     field_scores: dict[str, float] = {}
     for field, key in POA_CONFIDENCE_KEYS.items():
-        value = _confidence(confidences.get(key))
+        value = _fraction(confidences.get(key))
         if value is not None:
             field_scores[field] = value
     confidence = sum(field_scores.values()) / len(field_scores) if field_scores else None

@@ -99,6 +99,8 @@ from providers.kycapi.client import (
     parse_date,
     parse_datetime,
 )
+from providers.normalize import score as _score
+from providers.normalize import text as _text
 from providers.registry import register
 
 if TYPE_CHECKING:
@@ -219,30 +221,8 @@ ACTIVITY_FIELDS: Final = (
 # ---------------------------------------------------------------- small readers
 
 
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float):
-        return str(value)
-    return ""
-
-
 def _enum(value: Any) -> str:
     return _text(value).lower()
-
-
-def _score(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    if number != number:  # NaN
-        return None
-    return min(100.0, max(0.0, number))
 
 
 def _bool(value: Any) -> bool | None:

@@ -94,6 +94,9 @@ from providers.leko.client import (
     parse_datetime,
 )
 from providers.leko.contract import NOTES_MAX_LENGTH, REJECTION_REASONS
+from providers.normalize import fraction as _lenient_fraction
+from providers.normalize import obj as _obj
+from providers.normalize import text as _text
 from providers.registry import register
 
 if TYPE_CHECKING:
@@ -128,29 +131,10 @@ EVIDENCE_SECTIONS: Final = (
 # ---------------------------------------------------------------- small readers
 
 
-def _obj(data: Any, *path: str) -> JsonObject:
-    """The JSON object at ``path`` in ``data``, or {} when anything is missing."""
-    for key in path:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data if isinstance(data, dict) else {}
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float):
-        return str(value)
-    return ""
-
-
 def _fraction(value: Any) -> float | None:
-    """A 0..1 number from LE-KO, or None when absent or out of range."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if 0.0 <= number <= 1.0 else None
+    """A 0..1 number from LE-KO, or None when absent or out of range (a string is no
+    number here)."""
+    return _lenient_fraction(value) if isinstance(value, int | float) else None
 
 
 def _flag_check(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from providers.sandbox_kit import faults
+from providers.sandbox_kit import faults, recording
+
+if TYPE_CHECKING:
+    from providers.sandbox_kit.models import ReceivedCall
 
 Data = dict[str, Any]
 
@@ -97,3 +100,46 @@ def faults_view(
 
     control_faults.__doc__ = doc
     return control(("POST",))(control_faults)
+
+
+def account_by(model: type[Any], field: str, value: Any, *, noun: str = "account") -> Any:
+    """The sandbox ``model`` row whose ``field`` is ``value``: a ControlError (400)
+    without a value, (404) when no row has it."""
+    if not isinstance(value, str) or not value:
+        raise ControlError(f"{field} is required")
+    account = model.objects.filter(**{field: value}).first()
+    if account is None:
+        raise ControlError(f"no sandbox {noun} with this {field}", status=404)
+    return account
+
+
+def received_view(
+    model: type[ReceivedCall],
+    account_for: Callable[[Data], Any],
+    call_as_dict: Callable[[Any], Data],
+    *,
+    account_param: str,
+    subject_param: str,
+) -> Callable[..., HttpResponse]:
+    """The ``_control/received`` endpoint: the log of received write calls, newest
+    first, filtered by ``?<account_param>=&<subject_param>=&path=&outcome=``."""
+
+    def control_received(request: HttpRequest, data: Data) -> Data:
+        account = None
+        if request.GET.get(account_param):
+            account = account_for({account_param: request.GET[account_param]})
+        calls = recording.received_calls(
+            model,
+            account=account,
+            subject=request.GET.get(subject_param) or None,
+            path=request.GET.get("path") or None,
+            outcome=request.GET.get("outcome") or None,
+        )[:500]
+        entries = [call_as_dict(call) for call in calls]
+        return {"count": len(entries), "calls": entries}
+
+    control_received.__doc__ = (
+        "The log of received write calls, newest first: "
+        f"?{subject_param}=&{account_param}=&path=&outcome="
+    )
+    return control(("GET",))(control_received)

@@ -9,12 +9,14 @@ frames show the same drawn face as the document's portrait, from one seed.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
 from dataclasses import dataclass
-from functools import cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
+
+from providers.sandbox_kit.images import font as _font
+from providers.sandbox_kit.images import jpeg
+from providers.sandbox_kit.images import mrz_field as _mrz_field
 
 JPEG_QUALITY = 75
 CARD_SIZE = (480, 300)
@@ -43,18 +45,6 @@ class DocumentData:
     document_number: str
     expiry_date: dt.date
     address_lines: tuple[str, ...]
-
-
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    # Pillow's bundled font: no dependency on fonts installed on the machine.
-    return ImageFont.load_default(size=size)
-
-
-def _jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return buffer.getvalue()
 
 
 def draw_face(
@@ -103,11 +93,6 @@ def draw_face(
         draw.chord((cx - 14, mouth_y - 10, cx + 14, mouth_y + 8), 0, 180, (150, 50, 50))
     else:
         draw.arc((cx - 11, mouth_y - 6, cx + 11, mouth_y + 5), 20, 160, (150, 60, 60), width=2)
-
-
-def _mrz_field(value: str, length: int) -> str:
-    cleaned = "".join(c if c.isalnum() else "<" for c in value.upper())
-    return (cleaned + "<" * length)[:length]
 
 
 def mrz_lines(doc: DocumentData) -> tuple[str, ...]:
@@ -165,7 +150,7 @@ def document_front(doc: DocumentData, face_seed: int) -> bytes:
     draw.rectangle((0, mrz_top, size[0], size[1]), (250, 250, 250))
     for i, line in enumerate(mrz_lines(doc)):
         draw.text((12, mrz_top + 6 + i * 24), line, (20, 20, 20), _font(15))
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def document_reverse(doc: DocumentData, rng: random.Random) -> bytes:
@@ -186,7 +171,7 @@ def document_reverse(doc: DocumentData, rng: random.Random) -> bytes:
             if rng.random() < 0.55:
                 draw.rectangle((x, y, min(x + width - 1, x1), y + 7), (0, 0, 0))
             x += width
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def _frame(face_seed: int, **pose) -> bytes:
@@ -197,7 +182,7 @@ def _frame(face_seed: int, **pose) -> bytes:
         shade = int(16 * y / FRAME_SIZE[1])
         draw.rectangle((0, y, FRAME_SIZE[0], y + 3), tuple(max(0, c - shade) for c in backdrop))
     draw_face(image, (20, 28, FRAME_SIZE[0] - 20, FRAME_SIZE[1]), face_seed, **pose)
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def selfie(face_seed: int) -> bytes:
@@ -219,7 +204,7 @@ def portrait(face_seed: int) -> bytes:
     """The document's portrait as the OCR crops it (``ocr.images`` PORTRAIT)."""
     image = Image.new("RGB", PORTRAIT_SIZE, (204, 214, 224))
     draw_face(image, (0, 0, PORTRAIT_SIZE[0], PORTRAIT_SIZE[1] + 40), face_seed)
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def new_face_seed(rng: random.Random) -> int:

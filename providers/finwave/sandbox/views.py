@@ -46,9 +46,11 @@ from providers.finwave.sandbox.models import (
 from providers.sandbox_kit import faults, recording
 from providers.sandbox_kit.control import (
     ControlError,
+    account_by,
     control,
     faults_view,
     optional,
+    received_view,
     require_enabled,
 )
 
@@ -347,13 +349,8 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
 # ---------------------------------------------------------------- control endpoints
 
 
-def _control_account(token: Any) -> Account:
-    if not isinstance(token, str) or not token:
-        raise ControlError("client_token is required")
-    account = Account.objects.filter(client_token=token).first()
-    if account is None:
-        raise ControlError("no sandbox client with this client_token", status=404)
-    return account
+def _control_account(data: dict[str, Any]) -> Account:
+    return account_by(Account, "client_token", data.get("client_token"), noun="client")
 
 
 def _account_dict(account: Account) -> dict[str, Any]:
@@ -398,13 +395,13 @@ def control_account(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any
 @control(("POST",))
 def control_webhook(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """{"client_token", "url"}: the webhook of onboardings the sandbox creates itself."""
-    account = _control_account(data.get("client_token"))
+    account = _control_account(data)
     services.account_configure_webhook(account, optional(data, "url", str) or "")
     return _account_dict(account)
 
 
 control_faults = faults_view(
-    lambda data: _control_account(data.get("client_token")),
+    _control_account,
     _account_dict,
     """{"client_token", "fail_next"?, "down"?, "delay_ms"?, "retry_after"?, "clear"?}""",
 )
@@ -414,7 +411,7 @@ control_faults = faults_view(
 def control_create_onboarding(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """{"client_token", "scenario", "custom_id"?, "seed"?, "archive"?, "with_images"?,
     "notify"?} -> the onboarding (and the webhook sent, with notify)."""
-    account = _control_account(data.get("client_token"))
+    account = _control_account(data)
     scenario = data.get("scenario")
     if scenario not in scenarios.SCENARIOS:
         raise ControlError(f"scenario must be one of {', '.join(scenarios.SCENARIOS)}")
@@ -466,20 +463,13 @@ def control_notify(
     return _notification_dict(services.notify(onboarding))
 
 
-@control(("GET",))
-def control_received(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """The log of received write calls, newest first: ?onboardingId=&client_token=&outcome="""
-    account = None
-    if request.GET.get("client_token"):
-        account = _control_account(request.GET["client_token"])
-    calls = services.received_calls(
-        account=account,
-        onboarding_id=request.GET.get("onboardingId") or None,
-        path=request.GET.get("path") or None,
-        outcome=request.GET.get("outcome") or None,
-    )[:500]
-    entries = [services.call_as_dict(call) for call in calls]
-    return {"count": len(entries), "calls": entries}
+control_received = received_view(
+    ReceivedCall,
+    _control_account,
+    services.call_as_dict,
+    account_param="client_token",
+    subject_param="onboardingId",
+)
 
 
 # ---------------------------------------------------------------- pages

@@ -8,13 +8,14 @@ closely enough to be mistaken for one: every document says SPECIMEN.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
+
+from providers.sandbox_kit.images import font as _font
+from providers.sandbox_kit.images import jpeg
 
 JPEG_QUALITY = 75
 CARD_SIZE = (600, 380)
@@ -64,20 +65,8 @@ class BillData:
     amount: str
 
 
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    # Pillow's bundled font: no dependency on fonts installed on the machine.
-    return ImageFont.load_default(size=size)
-
-
 def _write(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, fill, font) -> None:
     draw.text(xy, latin(text), fill, font)
-
-
-def _jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return buffer.getvalue()
 
 
 def latin(text: str) -> str:
@@ -219,7 +208,7 @@ def card_front(doc: DocumentData, face_seed: int) -> bytes:
         draw.rectangle((0, 282, CARD_SIZE[0], CARD_SIZE[1]), (250, 250, 250))
         for i, line in enumerate(mrz_td1(doc)):
             _write(draw, (18, 288 + i * 29), line, (20, 20, 20), _font(19))
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def card_back(doc: DocumentData, rng: random.Random) -> bytes:
@@ -243,7 +232,7 @@ def card_back(doc: DocumentData, rng: random.Random) -> bytes:
             if rng.random() < 0.55:
                 draw.rectangle((x, y, min(x + width - 1, x1), y + 10), (0, 0, 0))
             x += width
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def passport_page(doc: DocumentData, face_seed: int) -> bytes:
@@ -274,7 +263,7 @@ def passport_page(doc: DocumentData, face_seed: int) -> bytes:
     draw.rectangle((0, 330, PASSPORT_SIZE[0], PASSPORT_SIZE[1]), (250, 250, 250))
     for i, line in enumerate(mrz_td3(doc)):
         _write(draw, (12, 340 + i * 32), line, (20, 20, 20), _font(18))
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def selfie(face_seed: int) -> bytes:
@@ -286,7 +275,7 @@ def selfie(face_seed: int) -> bytes:
         shade = int(20 * y / SELFIE_SIZE[1])
         draw.rectangle((0, y, SELFIE_SIZE[0], y + 3), tuple(max(0, c - shade) for c in backdrop))
     draw_face(image, (24, 36, SELFIE_SIZE[0] - 24, SELFIE_SIZE[1]), face_seed)
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def proof_of_address(bill: BillData) -> bytes:
@@ -325,7 +314,7 @@ def proof_of_address(bill: BillData) -> bytes:
         draw.rectangle((36 + i * 38, 600 - height, 58 + i * 38, 600), (120, 170, 190))
     _write(draw, (24, 620), "Monthly overview", (110, 110, 110), _font(13))
     _write(draw, (24, 680), "Keep this document as proof of address.", (110, 110, 110), _font(13))
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def new_face_seed(rng: random.Random) -> int:

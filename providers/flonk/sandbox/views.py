@@ -47,9 +47,11 @@ from providers.flonk.sandbox.models import (
 from providers.sandbox_kit import faults, recording
 from providers.sandbox_kit.control import (
     ControlError,
+    account_by,
     control,
     faults_view,
     optional,
+    received_view,
     require_enabled,
 )
 
@@ -633,13 +635,7 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
 
 
 def _control_account(data: dict[str, Any]) -> Account:
-    secret_key = data.get("secret_key")
-    if not isinstance(secret_key, str) or not secret_key:
-        raise ControlError("secret_key is required")
-    account = Account.objects.filter(secret_key=secret_key).first()
-    if account is None:
-        raise ControlError("no sandbox account with this secret_key", status=404)
-    return account
+    return account_by(Account, "secret_key", data.get("secret_key"))
 
 
 def _account_dict(account: Account) -> dict[str, Any]:
@@ -720,20 +716,13 @@ def control_send_event(
     return services.delivery_as_dict(services.send_event(session, event_type))
 
 
-@control(("GET",))
-def control_received(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """The log of received write calls, newest first: ?session_id=&secret_key=&path=&outcome="""
-    account = None
-    if request.GET.get("secret_key"):
-        account = _control_account({"secret_key": request.GET["secret_key"]})
-    calls = services.received_calls(
-        account=account,
-        session_id=request.GET.get("session_id") or None,
-        path=request.GET.get("path") or None,
-        outcome=request.GET.get("outcome") or None,
-    )[:500]
-    entries = [services.call_as_dict(call) for call in calls]
-    return {"count": len(entries), "calls": entries}
+control_received = received_view(
+    ReceivedCall,
+    _control_account,
+    services.call_as_dict,
+    account_param="secret_key",
+    subject_param="session_id",
+)
 
 
 @control(("GET",))

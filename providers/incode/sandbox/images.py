@@ -8,12 +8,14 @@ real document closely enough to be mistaken for one: every card says SPECIMEN.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
 from dataclasses import dataclass
-from functools import cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
+
+from providers.sandbox_kit.images import font as _font
+from providers.sandbox_kit.images import jpeg
+from providers.sandbox_kit.images import mrz_field as _mrz_field
 
 JPEG_QUALITY = 80
 CARD_SIZE = (640, 400)
@@ -53,18 +55,6 @@ class BillData:
     amount: str
 
 
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    # Pillow's bundled font: no dependency on fonts installed on the machine.
-    return ImageFont.load_default(size=size)
-
-
-def _jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return buffer.getvalue()
-
-
 def _draw_face(image: Image.Image, box: tuple[int, int, int, int], rng: random.Random) -> None:
     """A simple head and shoulders inside ``box``, the same for one ``rng`` state."""
     x0, y0, x1, y1 = box
@@ -94,11 +84,6 @@ def _draw_face(image: Image.Image, box: tuple[int, int, int, int], rng: random.R
     draw.line((cx, eye_y + 6, cx - 4, nose_y, cx + 3, nose_y), (150, 100, 80), width=2)
     mouth_y = head_top + int(head_h * 0.78)
     draw.arc((cx - 14, mouth_y - 8, cx + 14, mouth_y + 6), 20, 160, (150, 60, 60), width=3)
-
-
-def _mrz_field(value: str, length: int) -> str:
-    cleaned = "".join(c if c.isalnum() else "<" for c in value.upper())
-    return (cleaned + "<" * length)[:length]
 
 
 def mrz_lines(card: CardData) -> tuple[str, str, str]:
@@ -143,7 +128,7 @@ def id_front(card: CardData, face_seed: int) -> bytes:
     mono = _font(20)
     for i, line in enumerate(mrz_lines(card)):
         draw.text((22, 308 + i * 29), line, (20, 20, 20), mono)
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def id_back(card: CardData, rng: random.Random) -> bytes:
@@ -168,7 +153,7 @@ def id_back(card: CardData, rng: random.Random) -> bytes:
             if rng.random() < 0.55:
                 draw.rectangle((x, y, min(x + width - 1, x1), y + row_h - 2), (0, 0, 0))
             x += width
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def selfie(face_seed: int) -> bytes:
@@ -183,14 +168,14 @@ def selfie(face_seed: int) -> bytes:
         colour = tuple(max(0, c - shade) for c in backdrop)
         draw.rectangle((0, y, SELFIE_SIZE[0], y + 3), colour)
     _draw_face(image, (30, 40, SELFIE_SIZE[0] - 30, SELFIE_SIZE[1]), rng)
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def cropped_face(face_seed: int) -> bytes:
     """The face as Incode crops it from the selfie."""
     image = Image.new("RGB", FACE_SIZE, BACKDROPS[face_seed % len(BACKDROPS)])
     _draw_face(image, (0, 0, FACE_SIZE[0], FACE_SIZE[1] + 60), random.Random(face_seed))
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def poa_document(bill: BillData) -> bytes:
@@ -223,7 +208,7 @@ def poa_document(bill: BillData) -> bytes:
         draw.rectangle((40 + i * 40, 620 - height, 64 + i * 40, 620), (120, 180, 160))
     draw.text((28, 650), "Monthly usage (kWh)", (110, 110, 110), _font(14))
     draw.text((28, 700), "Keep this statement as proof of address.", (110, 110, 110), _font(14))
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def new_face_seed(rng: random.Random) -> int:

@@ -48,9 +48,11 @@ from providers.incode.sandbox.scenarios import SCENARIOS
 from providers.sandbox_kit import faults, recording
 from providers.sandbox_kit.control import (
     ControlError,
+    account_by,
     control,
     faults_view,
     optional,
+    received_view,
     require_enabled,
 )
 
@@ -453,13 +455,7 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
 
 
 def _control_account(data: dict[str, Any]) -> Account:
-    api_key = data.get("api_key")
-    if not isinstance(api_key, str) or not api_key:
-        raise ControlError("api_key is required")
-    account = Account.objects.filter(api_key=api_key).first()
-    if account is None:
-        raise ControlError("no sandbox account with this api_key", status=404)
-    return account
+    return account_by(Account, "api_key", data.get("api_key"))
 
 
 def _account_dict(account: Account) -> dict[str, Any]:
@@ -541,20 +537,13 @@ def control_notify(request: HttpRequest, data: dict[str, Any], interview_id: str
     return _notification_dict(services.notify_status_changed(interview))
 
 
-@control(("GET",))
-def control_received(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """The log of received write calls, newest first: ?interviewId=&api_key=&path=&outcome="""
-    account = None
-    if request.GET.get("api_key"):
-        account = _control_account({"api_key": request.GET["api_key"]})
-    calls = services.received_calls(
-        account=account,
-        interview_id=request.GET.get("interviewId") or None,
-        path=request.GET.get("path") or None,
-        outcome=request.GET.get("outcome") or None,
-    )[:500]
-    entries = [services.call_as_dict(call) for call in calls]
-    return {"count": len(entries), "calls": entries}
+control_received = received_view(
+    ReceivedCall,
+    _control_account,
+    services.call_as_dict,
+    account_param="api_key",
+    subject_param="interviewId",
+)
 
 
 # ---------------------------------------------------------------- the human page

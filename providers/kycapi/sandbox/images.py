@@ -14,12 +14,14 @@ pasted patch over the name with a different background and a "SAMPLE" stamp.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
 from dataclasses import dataclass
-from functools import cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
+
+from providers.sandbox_kit.images import font as _font
+from providers.sandbox_kit.images import jpeg
+from providers.sandbox_kit.images import mrz_field as _mrz_field
 
 JPEG_QUALITY = 75
 CARD_SIZE = (512, 324)
@@ -70,18 +72,6 @@ class DocumentData:
     @property
     def given_names(self) -> str:
         return " ".join(part for part in (self.first_name, self.middle_name) if part)
-
-
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    # Pillow's bundled font: no dependency on fonts installed on the machine.
-    return ImageFont.load_default(size=size)
-
-
-def _jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return buffer.getvalue()
 
 
 def draw_face(image: Image.Image, box: tuple[int, int, int, int], rng: random.Random) -> None:
@@ -181,7 +171,7 @@ def card_front(data: DocumentData, face_seed: int, *, tampered: bool = False) ->
     draw.text((16, 292), f"ISS {data.issued_at:%m/%d/%Y}", (70, 70, 90), _font(12))
     if tampered:
         _tamper(image, (158, 94, 360, 118), data.last_name)
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def card_back(data: DocumentData, rng: random.Random) -> bytes:
@@ -207,12 +197,7 @@ def card_back(data: DocumentData, rng: random.Random) -> bytes:
             x += width
     draw.text((16, 240), f"DD {rng.randint(10**9, 10**10 - 1)}", (60, 60, 60), _font(12))
     draw.text((16, 260), "Organ donor: see reverse of registry record", (90, 90, 90), _font(11))
-    return _jpeg(image)
-
-
-def _mrz_field(value: str, length: int) -> str:
-    cleaned = "".join(c if c.isalnum() else "<" for c in value.upper())
-    return (cleaned + "<" * length)[:length]
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def mrz_lines(data: DocumentData) -> tuple[str, str]:
@@ -249,7 +234,7 @@ def passport_page(data: DocumentData, face_seed: int, *, tampered: bool = False)
         draw.text((12, 290 + i * 28), line, (20, 20, 20), _font(16))
     if tampered:
         _tamper(image, (154, 78, 356, 102), data.last_name)
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def selfie(face_seed: int) -> bytes:
@@ -261,7 +246,7 @@ def selfie(face_seed: int) -> bytes:
         shade = int(18 * y / SELFIE_SIZE[1])
         draw.rectangle((0, y, SELFIE_SIZE[0], y + 3), tuple(max(0, c - shade) for c in backdrop))
     draw_face(image, (24, 30, SELFIE_SIZE[0] - 24, SELFIE_SIZE[1]), random.Random(face_seed))
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def liveness_frame(face_seed: int) -> bytes:
@@ -273,7 +258,7 @@ def liveness_frame(face_seed: int) -> bytes:
         (34, 36, SELFIE_SIZE[0] - 34, SELFIE_SIZE[1] - 60), outline=(90, 220, 140), width=4
     )
     draw.text((78, 352), "Hold still", (230, 230, 230), _font(20))
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def new_face_seed(rng: random.Random) -> int:

@@ -54,9 +54,11 @@ from providers.kycapi.sandbox.scenarios import SCENARIOS
 from providers.sandbox_kit import faults, recording
 from providers.sandbox_kit.control import (
     ControlError,
+    account_by,
     control,
     faults_view,
     optional,
+    received_view,
     require_enabled,
 )
 
@@ -733,13 +735,7 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
 
 
 def _control_account(data: dict[str, Any]) -> Account:
-    client_id = data.get("client_id")
-    if not isinstance(client_id, str) or not client_id:
-        raise ControlError("client_id is required")
-    account = Account.objects.filter(client_id=client_id).first()
-    if account is None:
-        raise ControlError("no sandbox account with this client_id", status=404)
-    return account
+    return account_by(Account, "client_id", data.get("client_id"))
 
 
 def _account_dict(account: Account) -> dict[str, Any]:
@@ -846,20 +842,13 @@ def control_reauthenticate(
     return answer
 
 
-@control(("GET",))
-def control_received(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """The log of received write calls, newest first: ?session_id=&client_id=&path=&outcome="""
-    account = None
-    if request.GET.get("client_id"):
-        account = _control_account({"client_id": request.GET["client_id"]})
-    calls = services.received_calls(
-        account=account,
-        session_id=request.GET.get("session_id") or None,
-        path=request.GET.get("path") or None,
-        outcome=request.GET.get("outcome") or None,
-    )[:500]
-    entries = [services.call_as_dict(call) for call in calls]
-    return {"count": len(entries), "calls": entries}
+control_received = received_view(
+    ReceivedCall,
+    _control_account,
+    services.call_as_dict,
+    account_param="client_id",
+    subject_param="session_id",
+)
 
 
 # ---------------------------------------------------------------- the human page

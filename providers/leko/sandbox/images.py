@@ -8,12 +8,14 @@ mistaken for one: every page says SPECIMEN, and the MRZ has no real check digits
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
 from dataclasses import dataclass
-from functools import cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
+
+from providers.sandbox_kit.images import font as _font
+from providers.sandbox_kit.images import jpeg
+from providers.sandbox_kit.images import mrz_field as _mrz_field
 
 JPEG_QUALITY = 78
 PAGE_SIZE = (620, 440)
@@ -38,18 +40,6 @@ class PassportPrint:
     issue_date: dt.date
     expiry_date: dt.date
     authority: str
-
-
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    # Pillow's bundled font: no dependency on fonts installed on the machine.
-    return ImageFont.load_default(size=size)
-
-
-def _jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return buffer.getvalue()
 
 
 def draw_face(image: Image.Image, box: tuple[int, int, int, int], face_seed: int) -> None:
@@ -82,11 +72,6 @@ def draw_face(image: Image.Image, box: tuple[int, int, int, int], face_seed: int
     draw.line((cx, eye_y + 6, cx - 4, nose_y, cx + 3, nose_y), (150, 100, 80), width=2)
     mouth_y = head_top + int(head_h * 0.78)
     draw.arc((cx - 14, mouth_y - 8, cx + 14, mouth_y + 6), 20, 160, (150, 60, 60), width=3)
-
-
-def _mrz_field(value: str, length: int) -> str:
-    cleaned = "".join(c if c.isalnum() else "<" for c in value.upper())
-    return (cleaned + "<" * length)[:length]
 
 
 def mrz_lines(page: PassportPrint) -> tuple[str, str]:
@@ -142,7 +127,7 @@ def passport_page(page: PassportPrint, face_seed: int) -> bytes:
     draw.rectangle((0, 340, PAGE_SIZE[0], PAGE_SIZE[1]), (252, 250, 246))
     for i, line in enumerate(mrz_lines(page)):
         draw.text((16, 356 + i * 34), line, (20, 20, 20), _font(19))
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def avatar(face_seed: int) -> bytes:
@@ -154,7 +139,7 @@ def avatar(face_seed: int) -> bytes:
         shade = int(20 * y / AVATAR_SIZE[1])
         draw.rectangle((0, y, AVATAR_SIZE[0], y + 3), tuple(max(0, c - shade) for c in backdrop))
     draw_face(image, (30, 20, AVATAR_SIZE[0] - 30, AVATAR_SIZE[1]), face_seed)
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)
 
 
 def not_a_face(seed: int) -> bytes:
@@ -167,4 +152,4 @@ def not_a_face(seed: int) -> bytes:
     for i, colour in enumerate(((90, 150, 80), (70, 130, 70), (50, 110, 60))):
         top = 170 + i * 40
         draw.ellipse((-80 + i * 90, top, 260 + i * 90, top + 260), colour)
-    return _jpeg(image)
+    return jpeg(image, quality=JPEG_QUALITY)

@@ -66,9 +66,11 @@ from providers.leko.sandbox.scenarios import SCENARIOS
 from providers.sandbox_kit import faults, recording
 from providers.sandbox_kit.control import (
     ControlError,
+    account_by,
     control,
     faults_view,
     optional,
+    received_view,
     require_enabled,
 )
 
@@ -513,13 +515,7 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
 
 
 def _control_account(data: dict[str, Any]) -> Account:
-    key = data.get("key")
-    if not isinstance(key, str) or not key:
-        raise ControlError("key is required")
-    account = Account.objects.filter(key=key).first()
-    if account is None:
-        raise ControlError("no sandbox account with this key", status=404)
-    return account
+    return account_by(Account, "key", data.get("key"))
 
 
 def _account_dict(account: Account) -> dict[str, Any]:
@@ -582,20 +578,13 @@ def control_create_verification(request: HttpRequest, data: dict[str, Any]) -> d
     }
 
 
-@control(("GET",))
-def control_received(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """The log of received write calls, newest first: ?verificationId=&key=&path=&outcome="""
-    account = None
-    if request.GET.get("key"):
-        account = _control_account({"key": request.GET["key"]})
-    calls = services.received_calls(
-        account=account,
-        verification_id=request.GET.get("verificationId") or None,
-        path=request.GET.get("path") or None,
-        outcome=request.GET.get("outcome") or None,
-    )[:500]
-    entries = [services.call_as_dict(call) for call in calls]
-    return {"count": len(entries), "calls": entries}
+control_received = received_view(
+    ReceivedCall,
+    _control_account,
+    services.call_as_dict,
+    account_param="key",
+    subject_param="verificationId",
+)
 
 
 # ---------------------------------------------------------------- the human page

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import email.utils
 import json
 import logging
 
 import httpx
 import pytest
 
-from providers import http as provider_http
 from providers.base import (
     ProviderAuthError,
     ProviderError,
@@ -90,35 +88,6 @@ def test_missing_credentials_are_an_auth_error(missing):
         IncodeClient("http://incode.test", **credentials)
 
 
-def test_5xx_is_retried_with_full_jitter_exponential_backoff(monkeypatch):
-    bounds = []
-
-    def fake_uniform(low, high):
-        bounds.append((low, high))
-        return high / 2
-
-    monkeypatch.setattr(provider_http.random, "uniform", fake_uniform)
-    script = Script(
-        error(503, "down"), error(502, "bad gateway"), httpx.Response(200, json=OK_STATUS)
-    )
-    sleeps: list[float] = []
-    client = make_client(script, sleeps=sleeps, backoff_base=0.5)
-    assert client.onboarding_status("abc") == OK_STATUS
-    assert len(script.requests) == 3
-    assert bounds == [(0, 0.5), (0, 1.0)]  # base * 2**attempt
-    assert sleeps == [0.25, 0.5]
-
-
-def test_backoff_is_capped(monkeypatch):
-    bounds = []
-    monkeypatch.setattr(provider_http.random, "uniform", lambda a, b: bounds.append(b) or 0)
-    script = Script(error(500, "boom"))
-    client = make_client(script, backoff_base=10, backoff_cap=15, max_retries=3)
-    with pytest.raises(ProviderUnavailable):
-        client.score("abc")
-    assert bounds == [10, 15, 15]
-
-
 def test_exhausted_retries_raise_unavailable_with_the_providers_status_and_message():
     script = Script(error(503, "Service temporarily unavailable."))
     sleeps: list[float] = []
@@ -131,37 +100,6 @@ def test_exhausted_retries_raise_unavailable_with_the_providers_status_and_messa
     assert raised.value.message == "Service temporarily unavailable."
     assert raised.value.provider == "Incode"
     assert raised.value.retryable
-
-
-def test_429_honours_retry_after_seconds():
-    script = Script(
-        httpx.Response(429, headers={"Retry-After": "2"}, json={"message": "slow down"}),
-        httpx.Response(200, json=OK_STATUS),
-    )
-    sleeps: list[float] = []
-    make_client(script, sleeps=sleeps).onboarding_status("abc")
-    assert sleeps == [2.0]
-
-
-def test_retry_after_as_http_date():
-    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
-    script = Script(
-        httpx.Response(503, headers={"Retry-After": email.utils.format_datetime(when)}),
-        httpx.Response(200, json=OK_STATUS),
-    )
-    sleeps: list[float] = []
-    make_client(script, sleeps=sleeps).onboarding_status("abc")
-    assert 3 < sleeps[0] <= 5
-
-
-def test_retry_after_beyond_the_cap_gives_up_at_once():
-    script = Script(httpx.Response(503, headers={"Retry-After": "3600"}, json={"message": "x"}))
-    sleeps: list[float] = []
-    with pytest.raises(ProviderUnavailable) as raised:
-        make_client(script, sleeps=sleeps, backoff_cap=30).onboarding_status("abc")
-    assert len(script.requests) == 1
-    assert sleeps == []
-    assert raised.value.status_code == 503
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from django.core.cache import cache
 
-from providers import http as provider_http
 from providers.base import (
     ProviderAuthError,
     ProviderError,
@@ -239,31 +238,6 @@ def test_timeout_comes_from_settings(settings):
 # ---------------------------------------------------------------- retries and errors
 
 
-def test_5xx_is_retried_with_full_jitter_exponential_backoff(monkeypatch):
-    bounds = []
-
-    def fake_uniform(low, high):
-        bounds.append((low, high))
-        return high / 2
-
-    monkeypatch.setattr(provider_http.random, "uniform", fake_uniform)
-    script = Script(api_error(503, "down"), api_error(500, "boom"), ok())
-    sleeps: list[float] = []
-    assert make_client(script, sleeps=sleeps, backoff_base=0.5).read_session("s-1") == SESSION
-    assert len(script.requests) == 3
-    assert bounds == [(0, 0.5), (0, 1.0)]
-    assert sleeps == [0.25, 0.5]
-
-
-def test_backoff_is_capped(monkeypatch):
-    bounds = []
-    monkeypatch.setattr(provider_http.random, "uniform", lambda a, b: bounds.append(b) or 0)
-    script = Script(api_error(500, "boom"))
-    with pytest.raises(ProviderUnavailable):
-        make_client(script, backoff_base=10, backoff_cap=15, max_retries=3).read_session("s")
-    assert bounds == [10, 15, 15]
-
-
 def test_exhausted_retries_raise_unavailable_with_the_apis_status_and_message():
     script = Script(api_error(503, "Service Unavailable"))
     sleeps: list[float] = []
@@ -274,33 +248,6 @@ def test_exhausted_retries_raise_unavailable_with_the_apis_status_and_message():
     assert raised.value.message == "Service Unavailable"
     assert raised.value.provider == "KYC API"
     assert raised.value.retryable
-
-
-def test_429_honours_retry_after_seconds():
-    script = Script(httpx.Response(429, headers={"Retry-After": "2"}, json={}), ok())
-    sleeps: list[float] = []
-    make_client(script, sleeps=sleeps).read_session("s-1")
-    assert sleeps == [2.0]
-
-
-def test_retry_after_as_http_date():
-    import email.utils
-
-    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
-    script = Script(
-        httpx.Response(503, headers={"Retry-After": email.utils.format_datetime(when)}), ok()
-    )
-    sleeps: list[float] = []
-    make_client(script, sleeps=sleeps).read_session("s-1")
-    assert 3 < sleeps[0] <= 5
-
-
-def test_retry_after_beyond_the_cap_gives_up_at_once():
-    script = Script(httpx.Response(503, headers={"Retry-After": "3600"}, json={}))
-    sleeps: list[float] = []
-    with pytest.raises(ProviderUnavailable):
-        make_client(script, sleeps=sleeps, backoff_cap=30).read_session("s-1")
-    assert len(script.requests) == 1 and sleeps == []
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from reviews.selectors import (
     decode_cursor,
     provider_choices_for,
 )
-from reviews.services import NOTE_MAX_LENGTH
+from reviews.services import BULK_ACTIONS, BULK_MAX_TASKS, NOTE_MAX_LENGTH
 
 
 class CursorField(forms.CharField):
@@ -57,6 +57,40 @@ class QueueFilterForm(forms.Form):
             assignee=data.get("assignee") or "any",
             after=data.get("after") or "",
         )
+
+
+class ClaimNextForm(forms.Form):
+    """The queue's filters that "Claim next" follows (hidden copies of the filter form)."""
+
+    provider = forms.CharField(required=False, max_length=60, strip=True)
+    reason = forms.CharField(required=False, max_length=100, strip=True)
+
+
+class TaskIdsField(forms.Field):
+    """Every value of a repeated field (checkboxes named ``task``) as a list of ids."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if len(value) > BULK_MAX_TASKS:
+            raise forms.ValidationError(f"Select at most {BULK_MAX_TASKS} tasks at a time.")
+        try:
+            ids = [int(item) for item in value]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("These are not task numbers.") from None
+        if any(pk < 1 for pk in ids):
+            raise forms.ValidationError("These are not task numbers.")
+        return ids
+
+
+class BulkActionForm(forms.Form):
+    """The queue's bulk bar: which tasks, assign or release, and to whom."""
+
+    task = TaskIdsField(required=False)
+    action = forms.ChoiceField(choices=[(action, action) for action in BULK_ACTIONS])
+    assignee = forms.IntegerField(required=False, min_value=1)
 
 
 class SessionSearchForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from kycdash.accounts.models import (
+    ASSIGNING_ROLES,
     AUDIT_READING_ROLES,
     DECIDING_ROLES,
     MANAGING_ROLES,
@@ -96,6 +97,49 @@ def may_decide_somewhere(user, project: Project | None) -> bool:
     if project is not None:
         memberships = memberships.filter(project=project)
     return memberships.exists()
+
+
+def bulk_selectable(user, tasks: Iterable[ReviewTask]) -> set[int]:
+    """Ids of ``tasks`` the user may assign or release in bulk (senior reviewers, admins)."""
+    tasks = list(tasks)
+    if not tasks or not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return {task.pk for task in tasks}
+    projects = set(
+        Membership.objects.filter(user=user, role__in=ASSIGNING_ROLES).values_list(
+            "project_id", flat=True
+        )
+    )
+    return {task.pk for task in tasks if task.session.project_id in projects}
+
+
+@dataclass(frozen=True)
+class AssigneeGroup:
+    project: Project
+    members: list  # users who may decide in ``project``
+
+
+def assignee_groups(user, project: Project | None) -> list[AssigneeGroup]:
+    """Whom the user may hand tasks to: members with a deciding role, by project,
+    in the projects (or the one project in view) where the user assigns."""
+    projects = Project.objects.visible_to(user, roles=ASSIGNING_ROLES)
+    if project is not None:
+        projects = projects.filter(pk=project.pk)
+    memberships = (
+        Membership.objects.filter(
+            project__in=projects, role__in=DECIDING_ROLES, user__is_active=True
+        )
+        .select_related("user", "project")
+        .order_by("project__name", "project_id", "user__username")
+    )
+    groups: dict[int, AssigneeGroup] = {}
+    for membership in memberships:
+        group = groups.setdefault(
+            membership.project_id, AssigneeGroup(project=membership.project, members=[])
+        )
+        group.members.append(membership.user)
+    return list(groups.values())
 
 
 # ---------------------------------------------------------------- nav counts

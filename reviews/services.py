@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -18,7 +19,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kycdash.accounts.models import DECIDING_ROLES, Project, may_decide, may_second_approve
+from kycdash.accounts.models import (
+    ASSIGNING_ROLES,
+    DECIDING_ROLES,
+    Membership,
+    Project,
+    may_assign,
+    may_decide,
+    may_second_approve,
+)
 from kycdash.audit.services import audit_record
 from providers.base import SessionSnapshot, WriteBackRequest
 from providers.models import ProviderConnection
@@ -229,9 +238,18 @@ def task_claim(*, task: ReviewTask, user) -> ReviewTask:
 
 
 @transaction.atomic
-def task_claim_next(*, user, queue: str, project: Project | None = None) -> ReviewTask | None:
+def task_claim_next(
+    *,
+    user,
+    queue: str,
+    project: Project | None = None,
+    provider: str = "",
+    reason_contains: str = "",
+) -> ReviewTask | None:
     """Claim the open task with the earliest SLA in ``queue``, never one another claims.
 
+    ``provider`` and ``reason_contains`` narrow the choice the way the queue page's
+    filters do, so "Claim next" on a filtered queue takes the next task of that view.
     ``skip_locked`` lets concurrent reviewers pass over rows another transaction
     is claiming, so no two ever get the same task (PostgreSQL; SQLite serializes writes).
     """
@@ -244,6 +262,10 @@ def task_claim_next(*, user, queue: str, project: Project | None = None) -> Revi
     )
     if project is not None:
         candidates = candidates.in_project(project)
+    if provider:
+        candidates = candidates.filter(session__connection__provider=provider)
+    if reason_contains.strip():
+        candidates = candidates.filter(reason__icontains=reason_contains.strip())
     task = (
         candidates.by_sla()
         .select_for_update(skip_locked=True, of=("self",))
@@ -270,16 +292,148 @@ def task_release(*, task: ReviewTask, user) -> ReviewTask:
     task = _locked_task(task.pk)
     if task.state != ReviewTask.State.CLAIMED:
         raise ReviewError(_state_message(task), code="not_claimed")
-    if task.assignee_id != user.pk and not (
-        may_second_approve(user, task.project) or user.is_superuser
-    ):
-        raise PermissionDenied("Only the assignee or a senior reviewer can release this task.")
+    if task.assignee_id != user.pk and not may_assign(user, task.project):
+        raise PermissionDenied(
+            "Only the assignee, a senior reviewer or an admin can release this task."
+        )
     task.state = ReviewTask.State.OPEN
     task.assignee = None
     task.claimed_at = None
     task.save(update_fields=["state", "assignee", "claimed_at"])
     audit_record(action="task.released", actor=user, project=task.project, obj=task)
     return task
+
+
+# ---------------------------------------------------------------- assign
+
+
+ASSIGNABLE_STATES = frozenset({ReviewTask.State.OPEN, ReviewTask.State.CLAIMED})
+
+
+@transaction.atomic
+def task_assign(*, task: ReviewTask, user, assignee) -> ReviewTask:
+    """Hand an open or claimed task to ``assignee`` (a senior reviewer's or admin's call).
+
+    The assignee must hold a deciding role (reviewer, senior reviewer) in the task's
+    own project; a superuser without such a membership is not offered and not accepted.
+    Assigning a task to the person who already holds it changes nothing.
+    """
+    task = _locked_task(task.pk)
+    project = task.project
+    if not may_assign(user, project):
+        raise PermissionDenied("Only senior reviewers and admins can assign tasks.")
+    if task.state not in ASSIGNABLE_STATES:
+        raise ReviewError(_state_message(task), code="not_assignable")
+    if (
+        assignee is None
+        or not assignee.is_active
+        or not Membership.objects.filter(
+            user=assignee, project=project, role__in=DECIDING_ROLES
+        ).exists()
+    ):
+        name = assignee.get_username() if assignee is not None else "Nobody"
+        raise ReviewError(
+            f"{name} cannot decide review tasks in {project.name}.", code="invalid_assignee"
+        )
+    if task.state == ReviewTask.State.CLAIMED and task.assignee_id == assignee.pk:
+        return task
+    previous = task.assignee.get_username() if task.assignee_id else None
+    task.state = ReviewTask.State.CLAIMED
+    task.assignee = assignee
+    task.claimed_at = timezone.now()
+    task.save(update_fields=["state", "assignee", "claimed_at"])
+    audit_record(
+        action="task.assigned",
+        actor=user,
+        project=project,
+        obj=task,
+        data={"from": previous, "to": assignee.get_username()},
+    )
+    return task
+
+
+BULK_ACTIONS = ("assign", "release")
+BULK_MAX_TASKS = 200
+BULK_SKIPS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class BulkSkip:
+    task_id: int
+    reason: str  # reads after "task #12 ": "is awaiting a second approval"
+    code: str
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the tasks changed and, for each other one, why not."""
+
+    action: str
+    done: list[int] = field(default_factory=list)
+    skipped: list[BulkSkip] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """In words, e.g. "7 assigned, 1 skipped: task #12 is awaiting a second approval"."""
+        verb = "assigned" if self.action == "assign" else "released"
+        text = f"{len(self.done)} {verb}"
+        if not self.skipped:
+            return f"{text}."
+        reasons = [f"task #{skip.task_id} {skip.reason}" for skip in self.skipped]
+        if len(reasons) > BULK_SKIPS_SHOWN:
+            more = len(reasons) - BULK_SKIPS_SHOWN
+            reasons = [*reasons[:BULK_SKIPS_SHOWN], f"and {more} more"]
+        return f"{text}, {len(self.skipped)} skipped: {'; '.join(reasons)}."
+
+
+def tasks_bulk(*, task_ids: Iterable[int], user, action: str, assignee=None) -> BulkResult:
+    """Assign or release several tasks, each on its own, collecting what could not be done.
+
+    Not one transaction on purpose: every task goes through ``task_assign`` or
+    ``task_release`` (each atomic and audited), so one refused task leaves the
+    others done. Ids the user cannot see are skipped as "not found", never touched.
+    """
+    if not user.is_superuser and not user.memberships.filter(role__in=ASSIGNING_ROLES).exists():
+        raise PermissionDenied("Only senior reviewers and admins can assign or release in bulk.")
+    if action not in BULK_ACTIONS:
+        raise ReviewError("Choose assign or release.", code="invalid_action")
+    ids = list(dict.fromkeys(int(pk) for pk in task_ids))
+    if not ids:
+        raise ReviewError("Select at least one task.", code="nothing_selected")
+    if len(ids) > BULK_MAX_TASKS:
+        raise ReviewError(
+            f"Select at most {BULK_MAX_TASKS} tasks at a time.", code="too_many_tasks"
+        )
+    if action == "assign" and assignee is None:
+        raise ReviewError("Choose whom to assign the tasks to.", code="assignee_required")
+    visible = ReviewTask.objects.visible_to(user).select_related("session__project")
+    found = {task.pk: task for task in visible.filter(pk__in=ids)}
+    result = BulkResult(action=action)
+    for pk in ids:
+        task = found.get(pk)
+        if task is None:
+            result.skipped.append(BulkSkip(pk, "was not found", "not_found"))
+            continue
+        try:
+            if action == "assign":
+                task_assign(task=task, user=user, assignee=assignee)
+            else:
+                task_release(task=task, user=user)
+        except ReviewError as exc:
+            result.skipped.append(BulkSkip(pk, _as_phrase(exc.message), exc.code))
+        except PermissionDenied:
+            reason = f"is in {task.project.name}, where your role cannot {action} it"
+            result.skipped.append(BulkSkip(pk, reason, "permission_denied"))
+        else:
+            result.done.append(pk)
+    return result
+
+
+def _as_phrase(message: str) -> str:
+    """ "This task is already decided." -> "is already decided", to follow "task #12"."""
+    message = message.rstrip(".")
+    if message.startswith("This task "):
+        return message.removeprefix("This task ")
+    return f"— {message}"
 
 
 # ---------------------------------------------------------------- decide
@@ -436,7 +590,7 @@ def _state_message(task: ReviewTask) -> str:
         return "This task is awaiting a second approval."
     if task.state == ReviewTask.State.DONE:
         return "This task is already decided."
-    return "This task is open."
+    return "This task is not claimed by anyone."
 
 
 # ---------------------------------------------------------------- write-back

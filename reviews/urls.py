@@ -7,6 +7,7 @@ urlpatterns = [
     path("nav/", views.nav, name="nav"),
     path("queues/<str:queue>/", views.queue, name="queue"),
     path("queues/<str:queue>/claim-next/", views.claim_next, name="claim-next"),
+    path("queues/<str:queue>/bulk/", views.queue_bulk, name="queue-bulk"),
     path("my-tasks/", views.my_tasks, name="my-tasks"),
     path("sessions/", views.session_list, name="session-list"),
     path("sessions/<int:pk>/", views.session_detail, name="session-detail"),

@@ -11,8 +11,10 @@ redirects back, and every page reads fine.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
@@ -30,6 +32,7 @@ from django_htmx.middleware import HtmxDetails
 from kycdash.accounts.models import (
     Membership,
     Project,
+    may_assign,
     may_decide,
     may_second_approve,
     role_in,
@@ -39,6 +42,8 @@ from kycdash.audit.services import audit_access_denied
 from reviews import selectors
 from reviews.forms import (
     AuditFilterForm,
+    BulkActionForm,
+    ClaimNextForm,
     DecisionForm,
     NoteForm,
     QueueFilterForm,
@@ -66,6 +71,7 @@ from reviews.services import (
     task_claim,
     task_claim_next,
     task_release,
+    tasks_bulk,
     writeback_retry,
 )
 
@@ -207,11 +213,13 @@ def _queue_or_404(queue: str) -> str:
     return queue
 
 
-@require_GET
-@login_required
-def queue(request: HtmxHttpRequest, queue: str) -> HttpResponse:
-    """A queue's open tasks by SLA; filters re-render ``#task-table`` and stay in the URL."""
-    queue = _queue_or_404(queue)
+def _query_string(request: HttpRequest) -> str:
+    return f"?{request.GET.urlencode()}" if request.GET else ""
+
+
+def _queue_context(request: HtmxHttpRequest, queue: str) -> tuple[dict[str, Any], int]:
+    """The queue page for the filters in the query string (also after a bulk POST to
+    ``bulk/?<the same filters>``): the table, the filter form, what the user may do."""
     data = request.GET.copy()
     # No project in the URL: start from the project chosen in the top bar.
     if "project" not in data and request.project is not None:
@@ -224,6 +232,7 @@ def queue(request: HtmxHttpRequest, queue: str) -> HttpResponse:
         page, status = selectors.Page([]), 400
     filters = form.cleaned_data if form.is_valid() else {}
     scope = filters.get("project") if form.is_valid() else request.project
+    selectable = selectors.bulk_selectable(request.user, page.rows)
     context = {
         "queue": queue,
         "queue_label": Queue(queue).label,
@@ -234,9 +243,76 @@ def queue(request: HtmxHttpRequest, queue: str) -> HttpResponse:
         "is_first_page": not filters.get("after"),
         "can_claim": selectors.may_decide_somewhere(request.user, scope),
         "scope_project": scope,
+        # "Claim next" follows these filters too (hidden copies kept in sync by kycdash.js)
+        "claim_provider": filters.get("provider") or "",
+        "claim_reason": filters.get("reason") or "",
+        "selectable_ids": selectable,
+        "assignee_groups": selectors.assignee_groups(request.user, scope) if selectable else [],
+        "bulk_url": reverse("queue-bulk", args=[queue]) + _query_string(request),
     }
+    return context, status
+
+
+@require_GET
+@login_required
+def queue(request: HtmxHttpRequest, queue: str) -> HttpResponse:
+    """A queue's open tasks by SLA; filters re-render ``#task-table`` and stay in the URL."""
+    queue = _queue_or_404(queue)
+    context, status = _queue_context(request, queue)
     template = "reviews/queue.html#task-table" if wants_fragment(request) else "reviews/queue.html"
     return render_page(request, template, context, status=status)
+
+
+@require_POST
+@login_required
+def queue_bulk(request: HtmxHttpRequest, queue: str) -> HttpResponse:
+    """Assign or release the selected tasks (senior reviewers, admins).
+
+    Posted to ``bulk/`` with the queue's filters in the query string: htmx gets the
+    re-rendered table, the nav counts and the result in the live region; without
+    JavaScript the POST redirects back to the filtered queue with the result.
+    """
+    queue = _queue_or_404(queue)
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        return _bulk_answer(
+            request, queue, "Select tasks, then choose assign or release.", "bad", status=400
+        )
+    data = form.cleaned_data
+    assignee = None
+    if data["assignee"]:
+        assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
+    try:
+        result = tasks_bulk(
+            task_ids=data["task"], user=request.user, action=data["action"], assignee=assignee
+        )
+    except PermissionDenied as exc:
+        if wants_fragment(request):
+            return render_fragments(request, [_flash(str(exc), "bad")], status=403)
+        raise
+    except ReviewError as exc:
+        return _bulk_answer(request, queue, exc.message, "bad", status=422)
+    tone = "ok" if not result.skipped else ("bad" if not result.done else "muted")
+    return _bulk_answer(request, queue, result.summary(), tone)
+
+
+def _bulk_answer(
+    request: HtmxHttpRequest, queue: str, text: str, tone: str, *, status: int = 200
+) -> HttpResponse:
+    if wants_fragment(request):
+        context, _ = _queue_context(request, queue)
+        return render_fragments(
+            request,
+            [
+                ("reviews/queue.html#task-table", context),
+                _flash(text, tone),
+                ("includes/nav.html", {**frame_context(request), "oob": True}),
+            ],
+            status=status,
+        )
+    level = {"ok": messages.SUCCESS, "bad": messages.ERROR}.get(tone, messages.WARNING)
+    messages.add_message(request, level, text)
+    return redirect(reverse("queue", args=[queue]) + _query_string(request))
 
 
 @require_POST
@@ -257,13 +333,27 @@ def claim_next(request: HtmxHttpRequest, queue: str) -> HttpResponse:
         if wants_fragment(request):
             return render_fragments(request, [_flash(refusal, "bad")], status=403)
         raise PermissionDenied(refusal)
-    task = task_claim_next(user=request.user, queue=queue, project=project)
+    form = ClaimNextForm(request.POST)
+    if not form.is_valid():
+        text = "These filters are not valid; clear them and try again."
+        if wants_fragment(request):
+            return render_fragments(request, [_flash(text, "bad")], status=422)
+        messages.error(request, text)
+        return redirect("queue", queue=queue)
+    provider, reason = form.cleaned_data["provider"], form.cleaned_data["reason"]
+    task = task_claim_next(
+        user=request.user, queue=queue, project=project, provider=provider, reason_contains=reason
+    )
     if task is None:
         text = f"Nothing waiting in {Queue(queue).label}."
+        if provider or reason:
+            text = f"Nothing waiting in {Queue(queue).label} matches these filters."
         if wants_fragment(request):
             return render_fragments(request, [_flash(text, "muted")])
         messages.info(request, text)
-        return redirect("queue", queue=queue)
+        back = {"project": project_id, "provider": provider, "reason": reason}
+        query = urlencode({name: value for name, value in back.items() if value})
+        return redirect(reverse("queue", args=[queue]) + (f"?{query}" if query else ""))
     url = reverse("task-detail", args=[task.pk])
     if request.htmx:
         return HttpResponseClientRedirect(url)
@@ -395,6 +485,7 @@ def _panel_context(
     project = task.session.project
     can_decide = may_decide(user, project)
     is_senior = may_second_approve(user, project)
+    manages_assignment = may_assign(user, project)
     proposal = selectors.proposed_decision(task)
     decisions = selectors.task_decisions(task)
     reasons = dict(task.reason_codes())
@@ -418,7 +509,7 @@ def _panel_context(
         "provider_name": selectors.provider_label(task.session.connection.provider),
         "can_decide": can_decide,
         "can_claim": can_decide and task.state == State.OPEN,
-        "can_release": task.state == State.CLAIMED and (mine or is_senior or user.is_superuser),
+        "can_release": task.state == State.CLAIMED and (mine or manages_assignment),
         "can_record": can_decide
         and (task.state == State.OPEN or (task.state == State.CLAIMED and mine)),
         "proposal": proposal,

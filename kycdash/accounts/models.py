@@ -25,6 +25,8 @@ DECIDING_ROLES = frozenset({Role.REVIEWER, Role.SENIOR_REVIEWER})
 SECOND_APPROVER_ROLES = frozenset({Role.SENIOR_REVIEWER})
 MANAGING_ROLES = frozenset({Role.ADMIN})
 AUDIT_READING_ROLES = frozenset({Role.AUDITOR, Role.ADMIN})
+# Who hands tasks to others or takes them back (UI.md: admins, senior reviewers).
+ASSIGNING_ROLES = frozenset({Role.SENIOR_REVIEWER, Role.ADMIN})
 
 
 class ProjectScopedQuerySet(models.QuerySet):
@@ -136,3 +138,8 @@ def may_second_approve(user, project: Project) -> bool:
 
 def may_manage(user, project: Project) -> bool:
     return user.is_superuser or role_in(user, project) in MANAGING_ROLES
+
+
+def may_assign(user, project: Project) -> bool:
+    """Assign tasks to others and release anyone's task in ``project``."""
+    return user.is_superuser or role_in(user, project) in ASSIGNING_ROLES

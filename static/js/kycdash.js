@@ -19,6 +19,8 @@
   function isTyping(target) {
     if (!target || !target.tagName) return false;
     var tag = target.tagName;
+    // A ticked checkbox (the queue's bulk selection) is not typing: j, k, x go on working.
+    if (tag === "INPUT" && /^(checkbox|radio)$/.test(target.type)) return false;
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
   }
 
@@ -120,6 +122,52 @@
     row.querySelector("a.row-link").focus();
     row.scrollIntoView({ block: "nearest" });
   }
+
+  // ------------------------------------------------------------ bulk selection
+
+  // The queue's bulk bar (senior reviewers, admins): row checkboxes, "select all on
+  // this page", a count, and x to toggle the current row. The table is re-rendered
+  // by htmx after each bulk action, so state is always read from the DOM.
+  function bulkBoxes() {
+    return Array.prototype.slice.call(document.querySelectorAll("#bulk-form input[data-bulk-row]"));
+  }
+
+  function updateBulk() {
+    var form = document.getElementById("bulk-form");
+    if (!form) return;
+    var boxes = bulkBoxes();
+    var checked = boxes.filter(function (box) { return box.checked; }).length;
+    var all = form.querySelector("input[data-bulk-all]");
+    if (all) {
+      all.checked = boxes.length > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    }
+    var count = form.querySelector("[data-bulk-count]");
+    if (count) count.textContent = checked ? checked + " selected" : "None selected";
+    form.classList.toggle("has-selection", checked > 0);
+  }
+
+  function toggleCurrentRow() {
+    var active = document.activeElement;
+    var row = (active && active.closest && active.closest("[data-rows] tbody tr")) ||
+      document.querySelector("[data-rows] tbody tr.is-current");
+    var box = row && row.querySelector("input[data-bulk-row]");
+    if (!box) return false;
+    box.checked = !box.checked;
+    updateBulk();
+    return true;
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target.matches || !target.closest("#bulk-form")) return;
+    if (target.matches("input[data-bulk-all]")) {
+      bulkBoxes().forEach(function (box) { box.checked = target.checked; });
+    }
+    if (target.matches("input[data-bulk-all], input[data-bulk-row]")) updateBulk();
+  });
+  document.addEventListener("htmx:afterSettle", updateBulk);
+  updateBulk();
 
   // ------------------------------------------------------------ evidence viewer
 
@@ -293,6 +341,10 @@
       moveRow(event.key === "j" ? 1 : -1);
       return;
     }
+    if (event.key === "x") {
+      if (toggleCurrentRow()) event.preventDefault();
+      return;
+    }
     if (event.key === "z" && viewer) {
       // z with the viewer closed opens the most useful comparison (or the first image).
       var first = document.querySelector("button[data-compare]") || document.querySelector("a[data-viewer-src]");
@@ -311,17 +363,23 @@
 
   // ------------------------------------------------------------ small things
 
-  // The project switcher submits on change (it has a Switch button without JS).
-  document.addEventListener("change", function (event) {
-    var select = event.target.closest && event.target.closest("select[data-autosubmit]");
-    if (select && select.form) select.form.requestSubmit();
-    // Hidden copies of a filter (the queue's "Claim next" project) follow it as it changes.
+  // Hidden copies of a filter (the queue's "Claim next" project, provider and reason)
+  // follow it as it changes, keystroke by keystroke for the reason field.
+  function syncCopies(event) {
     Array.prototype.forEach.call(document.querySelectorAll("[data-sync-from]"), function (input) {
       if (event.target.matches && event.target.matches(input.getAttribute("data-sync-from"))) {
         input.value = event.target.value;
       }
     });
+  }
+
+  // The project switcher submits on change (it has a Switch button without JS).
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("select[data-autosubmit]");
+    if (select && select.form) select.form.requestSubmit();
+    syncCopies(event);
   });
+  document.addEventListener("input", syncCopies);
 
   // Toasts leave after a while; the live region keeps its place.
   function expireToasts() {

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from providers.models import ProviderConnection
+
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- vocabulary
@@ -280,14 +283,36 @@ def secrets_match(given: str, expected: str) -> bool:
 
 
 def file_extension(content: bytes) -> str:
-    """The file extension of evidence bytes by their magic number: jpg, png, pdf or bin."""
+    """The file extension of evidence bytes by their magic number: jpg, png, webp, pdf or bin."""
     if content.startswith(b"\xff\xd8\xff"):
         return "jpg"
     if content.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
+    if content.startswith(b"RIFF") and content[8:12] == b"WEBP":
+        return "webp"
     if content.startswith(b"%PDF"):
         return "pdf"
     return "bin"
+
+
+def evidence_file(
+    *, kind: str, content: bytes | None, external_ref: str, stem: str, provider: str
+) -> EvidenceFile | None:
+    """An EvidenceFile for downloaded bytes; None when there are none, or when they are over
+    settings.EVIDENCE_MAX_BYTES (logged and skipped: the rest of the session still counts)."""
+    from django.conf import settings
+
+    if not content:
+        return None
+    if len(content) > settings.EVIDENCE_MAX_BYTES:
+        logger.warning("%s: %s file over the evidence size limit, skipped", provider, stem)
+        return None
+    return EvidenceFile(
+        kind=kind,
+        content=content,
+        external_ref=external_ref,
+        filename=f"{stem}.{file_extension(content)}",
+    )
 
 
 # ---------------------------------------------------------------- adapter

@@ -114,7 +114,7 @@ from providers.base import (
     WebhookRequest,
     WriteBackRequest,
     WriteBackResult,
-    file_extension,
+    evidence_file,
     header,
     secrets_match,
 )
@@ -190,13 +190,6 @@ OUTCOME_STATUS: Final = {"approve": "approved", "reject": "rejected"}
 
 def _percent(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 2)
-
-
-def _extension(content: bytes) -> str:
-    """``file_extension``, knowing WebP as well."""
-    if content.startswith(b"RIFF") and content[8:12] == b"WEBP":
-        return "webp"
-    return file_extension(content)
 
 
 # ---------------------------------------------------------------- normalization
@@ -747,20 +740,15 @@ class FlonkAdapter(ProviderAdapter):
             if info.size is not None and info.size > settings.EVIDENCE_MAX_BYTES:
                 logger.warning("flonk: %s image over the evidence size limit, skipped", kind)
                 continue
-            content = client.download_image(external_id, info.image_type)
-            if not content:
-                continue
-            if len(content) > settings.EVIDENCE_MAX_BYTES:
-                logger.warning("flonk: %s image over the evidence size limit, skipped", kind)
-                continue
-            files.append(
-                EvidenceFile(
-                    kind=kind,
-                    content=content,
-                    external_ref=info.image_type,
-                    filename=f"{info.image_type}.{_extension(content)}",
-                )
+            file = evidence_file(
+                kind=kind,
+                content=client.download_image(external_id, info.image_type),
+                external_ref=info.image_type,
+                stem=info.image_type,
+                provider="flonk",
             )
+            if file is not None:
+                files.append(file)
         return tuple(files), tuple(info.image_type for info in listed)
 
     # ------------------------------------------------------------ output

@@ -66,8 +66,6 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Final
 
-from django.conf import settings
-
 from providers.base import (
     AntifraudResult,
     Capability,
@@ -85,7 +83,7 @@ from providers.base import (
     WebhookRequest,
     WriteBackRequest,
     WriteBackResult,
-    file_extension,
+    evidence_file,
     header,
     secrets_match,
 )
@@ -532,20 +530,15 @@ class IncodeAdapter(ProviderAdapter):
     def _evidence(self, client: IncodeClient, external_id: str) -> tuple[EvidenceFile, ...]:
         files = []
         for image_type, kind in EVIDENCE_TYPES:
-            content = client.images(external_id, image_type)
-            if not content:
-                continue
-            if len(content) > settings.EVIDENCE_MAX_BYTES:
-                logger.warning("incode: %s image over the evidence size limit, skipped", image_type)
-                continue
-            files.append(
-                EvidenceFile(
-                    kind=kind,
-                    content=content,
-                    external_ref=image_type,
-                    filename=f"{image_type}.{file_extension(content)}",
-                )
+            file = evidence_file(
+                kind=kind,
+                content=client.images(external_id, image_type),
+                external_ref=image_type,
+                stem=image_type,
+                provider="incode",
             )
+            if file is not None:
+                files.append(file)
         return tuple(files)
 
     # ------------------------------------------------------------ output

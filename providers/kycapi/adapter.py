@@ -66,8 +66,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, suppress
 from typing import TYPE_CHECKING, Any, Final
 
-from django.conf import settings
-
 from providers.base import (
     AntifraudResult,
     Capability,
@@ -86,7 +84,7 @@ from providers.base import (
     WebhookRequest,
     WriteBackRequest,
     WriteBackResult,
-    file_extension,
+    evidence_file,
     header,
     secrets_match,
 )
@@ -704,19 +702,15 @@ class KycapiAdapter(ProviderAdapter):
             except ProviderNotFound:
                 logger.info("kycapi: the session has no %s file after all", file_type)
                 continue
-            if not content:
-                continue
-            if len(content) > settings.EVIDENCE_MAX_BYTES:
-                logger.warning("kycapi: %s file over the evidence size limit, skipped", file_type)
-                continue
-            files.append(
-                EvidenceFile(
-                    kind=kind,
-                    content=content,
-                    external_ref=file_type,
-                    filename=f"{file_type}.{file_extension(content)}",
-                )
+            file = evidence_file(
+                kind=kind,
+                content=content,
+                external_ref=file_type,
+                stem=file_type,
+                provider="kycapi",
             )
+            if file is not None:
+                files.append(file)
         return tuple(files)
 
     # ------------------------------------------------------------ output

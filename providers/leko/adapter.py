@@ -65,8 +65,6 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Final
 
-from django.conf import settings
-
 from providers.base import (
     Capability,
     Check,
@@ -81,7 +79,7 @@ from providers.base import (
     SessionStatus,
     WriteBackRequest,
     WriteBackResult,
-    file_extension,
+    evidence_file,
 )
 from providers.http import client_session
 from providers.leko.client import (
@@ -436,19 +434,11 @@ class LekoAdapter(ProviderAdapter):
                 # the verification outlived its image (retention): the rest still counts
                 logger.warning("leko: the %s image is gone at LE-KO (404), skipped", stem)
                 continue
-            if not content:
-                continue
-            if len(content) > settings.EVIDENCE_MAX_BYTES:
-                logger.warning("leko: the %s image is over the evidence size limit, skipped", stem)
-                continue
-            files.append(
-                EvidenceFile(
-                    kind=kind,
-                    content=content,
-                    external_ref=file_key,
-                    filename=f"{stem}.{file_extension(content)}",
-                )
+            file = evidence_file(
+                kind=kind, content=content, external_ref=file_key, stem=stem, provider="leko"
             )
+            if file is not None:
+                files.append(file)
         return tuple(files)
 
     # ------------------------------------------------------------ output

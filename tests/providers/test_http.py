@@ -354,8 +354,22 @@ def test_secrets_match(given, expected, match):
         (b"\xff\xd8\xff\xe0rest", "jpg"),
         (b"\x89PNG\r\n\x1a\nrest", "png"),
         (b"%PDF-1.7", "pdf"),
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "webp"),
         (b"GIF89a", "bin"),
     ],
 )
 def test_file_extension(content, extension):
     assert file_extension(content) == extension
+
+
+def test_evidence_file_skips_empty_and_oversized_downloads(settings):
+    from providers.base import evidence_file
+
+    settings.EVIDENCE_MAX_BYTES = 10
+    common = {"kind": "front", "external_ref": "croppedFrontID", "stem": "front", "provider": "t"}
+    assert evidence_file(content=b"", **common) is None
+    assert evidence_file(content=None, **common) is None
+    assert evidence_file(content=b"\xff\xd8\xff" + b"x" * 20, **common) is None
+    file = evidence_file(content=b"\xff\xd8\xffabc", **common)
+    assert file is not None
+    assert (file.kind, file.external_ref, file.filename) == ("front", "croppedFrontID", "front.jpg")
